@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# Building, booting and parsing for scripts/test and scripts/selftests.
+# Sourced after lib.sh.
+
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_MEM=${QEMU_MEM:-2048}
+QEMU_SMP=${QEMU_SMP:-2}
+QEMU_CPU=${QEMU_CPU:-max}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+KUNIT_PY=tools/testing/kunit/kunit.py
+
+# Totals over every run of this invocation.
+T_PASS=0 T_FAIL=0 T_SKIP=0 T_RUNS_BAD=0
+
+# build_kunit NAME KUNITCONFIG... : build the x86_64 KUnit kernel NAME in
+# $BUILD/NAME with kunit.py (which also checks that every option of the
+# kunitconfigs made it into .config). Prints the bzImage path.
+build_kunit() {
+	local name=$1 dir=$BUILD/$1 log=$LOGS/build-$1.log args=() k
+	shift
+	for k in "$@"; do args+=(--kunitconfig="$k"); done
+	mkdir -p "$dir" "$LOGS"
+	info "building the '$name' kernel in $dir (log: $log)"
+	if ! (cd "$KTREE" && python3 "$KUNIT_PY" build --arch=x86_64 \
+		--build_dir="$dir" --jobs="$NPROC" "${args[@]}") >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "the '$name' kernel does not build (log: $log)"
+	fi
+	[ -f "$dir/arch/x86/boot/bzImage" ] || die "no bzImage in $dir"
+	echo "$dir/arch/x86/boot/bzImage"
+}
+
+# qemu_boot LOG KERNEL APPEND [INITRD]: boot under TCG until the guest
+# reboots (which ends QEMU under -no-reboot) or BOOT_TIMEOUT passes.
+qemu_boot() {
+	local log=$1 kernel=$2 append=$3 initrd=${4:-} extra=() rc=0
+	[ -n "$initrd" ] && extra+=(-initrd "$initrd")
+	[ -f /usr/share/qemu/qboot.rom ] && extra+=(-bios qboot.rom)
+	timeout -k 10 "$BOOT_TIMEOUT" "$QEMU" -accel tcg -cpu "$QEMU_CPU" \
+		-smp "$QEMU_SMP" -m "$QEMU_MEM" -nodefaults -nographic \
+		-serial stdio -no-reboot -kernel "$kernel" \
+		-append "console=ttyS0 panic=-1 $append" "${extra[@]}" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "scripts: guest killed after ${BOOT_TIMEOUT}s" >>"$log"
+		return 124
+	fi
+	return "$rc"
+}
+
+# Kernel messages that mean something went wrong whatever the tests said.
+KERNEL_BAD='(WARNING: CPU|WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
+
+# parse_run LABEL LOG: parse a guest console log with kunit.py, print one
+# line per top-level suite, add to the totals. A run that crashed, ran no
+# test, or printed a kernel warning counts as failed.
+parse_run() {
+	local label=$1 log=$2 out=$LOGS/$1.parsed summary p f c s e bad
+	(cd "$KTREE" && python3 "$KUNIT_PY" parse "$log") >"$out" 2>&1 || true
+	# One line per top-level test: suites by their footers, leaves by result.
+	sed -e 's/^\[[0-9:]*\] //' "$out" | awk -v label="$label" '
+		/^=+ \[[A-Z ]+\] .* =+$/ {
+			depth--
+			if (depth == 0) {
+				sub(/^=+ \[/, ""); sub(/ =+$/, "")
+				st = $0; sub(/\].*/, "", st); name = $0; sub(/^[^]]*\] /, "", name)
+				printf "  %-8s %s: %s\n", st, label, name
+			}
+			next
+		}
+		/^=+ .* =+$/ { depth++; next }
+		/^\[(PASSED|FAILED|SKIPPED|CRASHED|NO TESTS RUN)\] / && depth == 0 {
+			st = $0; sub(/^\[/, "", st); sub(/\].*/, "", st)
+			name = $0; sub(/^\[[^]]*\] /, "", name)
+			printf "  %-8s %s: %s\n", st, label, name
+		}'
+	summary=$(grep -o 'Testing complete\. .*' "$out" | tail -n 1)
+	p=$(echo "$summary" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*' || true)
+	f=$(echo "$summary" | grep -o 'failed: [0-9]*' | grep -o '[0-9]*' || true)
+	c=$(echo "$summary" | grep -o 'crashed: [0-9]*' | grep -o '[0-9]*' || true)
+	s=$(echo "$summary" | grep -o 'skipped: [0-9]*' | grep -o '[0-9]*' || true)
+	e=$(echo "$summary" | grep -o 'errors: [0-9]*' | grep -o '[0-9]*' || true)
+	p=${p:-0} f=$(( ${f:-0} + ${c:-0} )) s=${s:-0} e=${e:-0}
+	bad=$(grep -cE "$KERNEL_BAD" "$log" || true)
+	echo "  $label: ${p} passed, ${f} failed, ${s} skipped (log: $log)"
+	if [ "$e" != 0 ]; then
+		echo "  $label: $e KTAP errors (crash or truncated output), see $out"
+		f=$((f + 1))
+	fi
+	if [ "$bad" != 0 ]; then
+		echo "  $label: the kernel reported $bad problem(s):"
+		grep -E "$KERNEL_BAD" "$log" | head -n 5 | sed 's/^/    /'
+		f=$((f + 1))
+	fi
+	if [ $((p + f + s)) = 0 ]; then
+		echo "  $label: no test ran"
+		T_RUNS_BAD=$((T_RUNS_BAD + 1))
+	fi
+	T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f)) T_SKIP=$((T_SKIP + s))
+}
+
+# The closing line, and the exit status of the whole run.
+finish_totals() {
+	local line="$T_PASS passed, $T_FAIL failed"
+	[ "$T_SKIP" != 0 ] && line="$line, $T_SKIP skipped"
+	echo "$line"
+	[ "$T_FAIL" = 0 ] && [ "$T_RUNS_BAD" = 0 ] && [ $((T_PASS + T_SKIP)) -gt 0 ]
+}
