@@ -19,6 +19,9 @@ build_kunit() {
 	local name=$1 dir=$BUILD/$1 log=$LOGS/build-$1.log args=() k
 	shift
 	for k in "$@"; do args+=(--kunitconfig="$k"); done
+	# ccache (outside the project, in ~/.ccache) makes rebuilds after a
+	# rebase of the series cheap.
+	command -v ccache >/dev/null && args+=(--make_options="CC=ccache gcc")
 	mkdir -p "$dir" "$LOGS"
 	info "building the '$name' kernel in $dir (log: $log)"
 	if ! (cd "$KTREE" && python3 "$KUNIT_PY" build --arch=x86_64 \
