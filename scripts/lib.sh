@@ -69,3 +69,19 @@ am_series() {
 		fi
 	done < <(series_patches)
 }
+
+# scratch_tree DIR: a worktree of the kernel tree at the base, clean, with
+# no git am in progress. Made on first use, reused afterwards.
+scratch_tree() {
+	local dir=$1 base
+	base=$(tree_base)
+	if [ ! -e "$dir/.git" ]; then
+		git -C "$KTREE" worktree prune
+		git -C "$KTREE" worktree add -q --detach "$dir" "$base" ||
+			die "cannot make a worktree at $dir"
+	fi
+	git -C "$dir" am --abort >/dev/null 2>&1 || true
+	git -C "$dir" checkout -q -f --detach "$base"
+	git -C "$dir" clean -q -fdx
+	rm -rf "$dir/.pc"
+}
