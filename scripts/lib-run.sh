@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Building, booting and parsing for scripts/test and scripts/selftests.
 # Sourced after lib.sh.
 
