@@ -8,6 +8,9 @@ QEMU_MEM=${QEMU_MEM:-2048}
 QEMU_SMP=${QEMU_SMP:-2}
 QEMU_CPU=${QEMU_CPU:-max}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+# More QEMU arguments for qemu_boot, e.g. (-icount shift=0,sleep=off) in
+# scripts/bench. Empty by default.
+QEMU_EXTRA=()
 KUNIT_PY=tools/testing/kunit/kunit.py
 
 # Totals over every run of this invocation.
@@ -40,6 +43,7 @@ qemu_boot() {
 	local log=$1 kernel=$2 append=$3 initrd=${4:-} extra=() rc=0
 	[ -n "$initrd" ] && extra+=(-initrd "$initrd")
 	[ -f /usr/share/qemu/qboot.rom ] && extra+=(-bios qboot.rom)
+	extra+=("${QEMU_EXTRA[@]}")
 	timeout -k 10 "$BOOT_TIMEOUT" "$QEMU" -accel tcg -cpu "$QEMU_CPU" \
 		-smp "$QEMU_SMP" -m "$QEMU_MEM" -nodefaults -nographic \
 		-serial stdio -no-reboot -kernel "$kernel" \

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest init of scripts/bench: runs the workloads and prints one line
+ * per repetition on the console, then reboots (which ends QEMU under
+ * -no-reboot).
+ *
+ * Parameters come from the kernel command line after "--" (init's argv):
+ *	reps=N alloc_iters=N fault_mib=N secret_mib=N
+ * Workloads, in this order, each once as warm-up (rep=0) and then reps times:
+ *	alloc:     loads /bench/page_alloc_bench.ko with finit_module(), which
+ *		   prints its own "BENCH alloc1" and "BENCH alloc256" lines;
+ *	fault:     mmap fault_mib MiB of private anonymous memory, write one
+ *		   byte per page, munmap;
+ *	memfd:     populate a memfd_create() file of secret_mib MiB through a
+ *		   shared mapping (the upper bound for secretmem), then unmap
+ *		   and close it;
+ *	secretmem: the same with memfd_secret(), with the nr_tlb_* counters of
+ *		   /proc/vmstat and DirectMap4k/2M of /proc/meminfo before and
+ *		   after. When memfd_secret() fails, one "unavailable" line.
+ * Times come from CLOCK_MONOTONIC; under QEMU -icount they count guest
+ * instructions, not host time. Output lines:
+ *	BENCH fault rep=R pages=P ns=T
+ *	BENCH memfd|secretmem rep=R pages=P populate_ns=T teardown_ns=T
+ *		tlb_remote=N tlb_remote_received=N tlb_local_all=N
+ *		tlb_local_one=N dm4k_kb=N dm2m_kb=N
+ *	    (counter deltas over the population; "na" when absent)
+ *	BENCH error <workload>: <what failed>
+ *	BENCH done errors=N
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret 447
+#endif
+#ifndef MADV_NOHUGEPAGE
+#define MADV_NOHUGEPAGE 15
+#endif
+
+#define MODULE_PATH	"/bench/page_alloc_bench.ko"
+#define PAGE		4096UL
+
+static unsigned long reps = 5, alloc_iters = 200000, fault_mib = 64,
+		     secret_mib = 32;
+static int errors;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void error(const char *workload, const char *what)
+{
+	printf("BENCH error %s: %s: %s\n", workload, what, strerror(errno));
+	errors++;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		unsigned long v;
+
+		if (!eq) {
+			printf("BENCH error init: bad argument %s\n", argv[i]);
+			errors++;
+			continue;
+		}
+		v = strtoul(eq + 1, NULL, 0);
+		*eq = 0;
+		if (!strcmp(argv[i], "reps"))
+			reps = v;
+		else if (!strcmp(argv[i], "alloc_iters"))
+			alloc_iters = v;
+		else if (!strcmp(argv[i], "fault_mib"))
+			fault_mib = v;
+		else if (!strcmp(argv[i], "secret_mib"))
+			secret_mib = v;
+		else {
+			printf("BENCH error init: unknown parameter %s\n", argv[i]);
+			errors++;
+		}
+	}
+}
+
+/* --- alloc: the module -------------------------------------------------- */
+
+static void run_alloc(void)
+{
+	char params[128];
+	uint64_t t0 = now_ns();
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		error("alloc", "open " MODULE_PATH);
+		return;
+	}
+	snprintf(params, sizeof(params), "iters=%lu reps=%lu batch=256",
+		 alloc_iters, reps);
+	fflush(stdout);
+	if (syscall(__NR_finit_module, fd, params, 0) == 0) {
+		/* It ran, but stayed loaded: not what it is meant to do. */
+		printf("BENCH error alloc: the module stayed loaded\n");
+		errors++;
+	} else if (errno != ECANCELED) {
+		error("alloc", "finit_module " MODULE_PATH);
+	}
+	close(fd);
+	printf("BENCH time alloc ns=%llu\n", (unsigned long long)(now_ns() - t0));
+}
+
+/* --- fault: anonymous page faults ---------------------------------------- */
+
+static void run_fault(void)
+{
+	size_t len = fault_mib << 20, off;
+	uint64_t t0 = now_ns(), t;
+	unsigned long rep;
+
+	for (rep = 0; rep <= reps; rep++) {
+		volatile char *p;
+
+		t = now_ns();
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			error("fault", "mmap");
+			return;
+		}
+		madvise((void *)p, len, MADV_NOHUGEPAGE);	/* may be ENOSYS/EINVAL */
+		for (off = 0; off < len; off += PAGE)
+			p[off] = 1;
+		if (munmap((void *)p, len)) {
+			error("fault", "munmap");
+			return;
+		}
+		t = now_ns() - t;
+		printf("BENCH fault rep=%lu pages=%lu ns=%llu\n", rep, len / PAGE,
+		       (unsigned long long)t);
+	}
+	printf("BENCH time fault ns=%llu\n", (unsigned long long)(now_ns() - t0));
+}
+
+/* --- memfd and secretmem: population ------------------------------------- */
+
+enum { TLB_REMOTE, TLB_REMOTE_RECEIVED, TLB_LOCAL_ALL, TLB_LOCAL_ONE,
+       DM4K, DM2M, NR_COUNTERS };
+static const char *const counter_names[NR_COUNTERS] = {
+	"nr_tlb_remote_flush", "nr_tlb_remote_flush_received",
+	"nr_tlb_local_flush_all", "nr_tlb_local_flush_one",
+	"DirectMap4k:", "DirectMap2M:",
+};
+static const char *const counter_keys[NR_COUNTERS] = {
+	"tlb_remote", "tlb_remote_received", "tlb_local_all", "tlb_local_one",
+	"dm4k_kb", "dm2m_kb",
+};
+
+/* Reads the counters; -1 for the ones that are absent. */
+static void read_counters(long long c[NR_COUNTERS])
+{
+	static const char *const files[] = { "/proc/vmstat", "/proc/meminfo" };
+	char line[256], name[128];
+	long long v;
+	unsigned int f, i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		c[i] = -1;
+	for (f = 0; f < 2; f++) {
+		FILE *fp = fopen(files[f], "r");
+
+		if (!fp)
+			continue;
+		while (fgets(line, sizeof(line), fp)) {
+			if (sscanf(line, "%127s %lld", name, &v) != 2)
+				continue;
+			for (i = 0; i < NR_COUNTERS; i++)
+				if (!strcmp(name, counter_names[i]))
+					c[i] = v;
+		}
+		fclose(fp);
+	}
+}
+
+static int open_memfd(int secret)
+{
+	if (secret)
+		return syscall(__NR_memfd_secret, 0);
+	return memfd_create("bench", MFD_CLOEXEC);
+}
+
+static void run_populate(const char *workload, int secret)
+{
+	size_t len = secret_mib << 20, off;
+	long long before[NR_COUNTERS], after[NR_COUNTERS];
+	uint64_t t0 = now_ns(), t, tp;
+	unsigned long rep;
+	unsigned int i;
+
+	for (rep = 0; rep <= reps; rep++) {
+		volatile char *p;
+		int fd;
+
+		read_counters(before);
+		t = now_ns();
+		fd = open_memfd(secret);
+		if (fd < 0) {
+			if (secret && rep == 0) {
+				printf("BENCH secretmem unavailable: memfd_secret: %s\n",
+				       strerror(errno));
+				return;
+			}
+			error(workload, secret ? "memfd_secret" : "memfd_create");
+			return;
+		}
+		if (ftruncate(fd, len)) {
+			error(workload, "ftruncate");
+			close(fd);
+			return;
+		}
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			error(workload, "mmap");
+			close(fd);
+			return;
+		}
+		for (off = 0; off < len; off += PAGE)
+			p[off] = 1;
+		tp = now_ns() - t;
+		read_counters(after);
+		t = now_ns();
+		munmap((void *)p, len);
+		close(fd);
+		t = now_ns() - t;
+
+		printf("BENCH %s rep=%lu pages=%lu populate_ns=%llu teardown_ns=%llu",
+		       workload, rep, len / PAGE, (unsigned long long)tp,
+		       (unsigned long long)t);
+		for (i = 0; i < NR_COUNTERS; i++) {
+			if (before[i] < 0 || after[i] < 0)
+				printf(" %s=na", counter_keys[i]);
+			else
+				printf(" %s=%lld", counter_keys[i], after[i] - before[i]);
+		}
+		printf("\n");
+	}
+	printf("BENCH time %s ns=%llu\n", workload,
+	       (unsigned long long)(now_ns() - t0));
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct utsname u;
+	struct timespec boot;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	uname(&u);
+	printf("BENCH init start kernel=%s boot_ns=%llu\n", u.release,
+	       (unsigned long long)boot.tv_sec * 1000000000ULL + boot.tv_nsec);
+	parse_args(argc, argv);
+	printf("BENCH params reps=%lu alloc_iters=%lu fault_mib=%lu secret_mib=%lu\n",
+	       reps, alloc_iters, fault_mib, secret_mib);
+	/* secretmem pages count against RLIMIT_MEMLOCK. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		error("init", "setrlimit(RLIMIT_MEMLOCK)");
+
+	if (!errors) {
+		run_alloc();
+		run_fault();
+		run_populate("memfd", 0);
+		run_populate("secretmem", 1);
+	}
+	printf("BENCH done errors=%d\n", errors);
+	fflush(stdout);
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+	return 0;
+}
