@@ -63,7 +63,7 @@ KERNEL_BAD='(WARNING: CPU|WARNING: possible|WARNING: suspicious|BUG: |kernel BUG
 # line per top-level suite, add to the totals. A run that crashed, ran no
 # test, or printed a kernel warning counts as failed.
 parse_run() {
-	local label=$1 log=$2 out=$LOGS/$1.parsed summary p f c s e bad
+	local label=$1 log=$2 out=$LOGS/$1.parsed summary p f c s e bad top seen
 	(cd "$KTREE" && python3 "$KUNIT_PY" parse "$log") >"$out" 2>&1 || true
 	# One line per top-level test: suites by their footers, leaves by result.
 	sed -e 's/^\[[0-9:]*\] //' "$out" | awk -v label="$label" '
@@ -82,6 +82,15 @@ parse_run() {
 			name = $0; sub(/^\[[^]]*\] /, "", name)
 			printf "  %-8s %s: %s\n", st, label, name
 		}'
+	# kunit.py parse can lose tests when kernel messages interleave with
+	# the KTAP lines on the console: the top-level results it reports must
+	# be as many as the console has (timestamps stripped).
+	top=$(sed -e 's/^\[[ 0-9.]*\] //' "$log" | grep -cE '^(ok|not ok) [0-9]+ ' || true)
+	seen=$(sed -e 's/^\[[0-9:]*\] //' "$out" | awk '
+		/^=+ \[[A-Z ]+\] .* =+$/ { if (--depth == 0) n++; next }
+		/^=+ .* =+$/ { depth++; next }
+		/^\[(PASSED|FAILED|SKIPPED|CRASHED|NO TESTS RUN)\] / && depth == 0 { n++ }
+		END { print n + 0 }')
 	summary=$(grep -o 'Testing complete\. .*' "$out" | tail -n 1)
 	p=$(echo "$summary" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*' || true)
 	f=$(echo "$summary" | grep -o 'failed: [0-9]*' | grep -o '[0-9]*' || true)
@@ -93,6 +102,10 @@ parse_run() {
 	echo "  $label: ${p} passed, ${f} failed, ${s} skipped (log: $log)"
 	if [ "$e" != 0 ]; then
 		echo "  $label: $e KTAP errors (crash or truncated output), see $out"
+		f=$((f + 1))
+	fi
+	if [ "$top" != "$seen" ]; then
+		echo "  $label: the console has $top top-level results, kunit.py parse reported $seen (interleaved kernel messages?), see $log"
 		f=$((f + 1))
 	fi
 	if [ "$bad" != 0 ]; then
