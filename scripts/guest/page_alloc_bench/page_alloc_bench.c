@@ -6,10 +6,12 @@
  * ktime_get_ns() two loops over order-0 GFP_KERNEL pages:
  *	alloc1:   alloc_page() then __free_page(), iters times;
  *	alloc<B>: alloc_page() B times, then __free_page() on all B (batch=B),
- *		  repeated until iters pages have been allocated;
+ *		  repeated until iters pages have been allocated, with the time
+ *		  of the allocations and of the frees also apart;
  * once as warm-up (rep=0) and then reps times, and prints one line per
  * repetition on the console:
  *	BENCH alloc1 rep=R pages=P ns=T
+ *	BENCH alloc<B> rep=R pages=P ns=T alloc_ns=A free_ns=F
  * Then it returns -ECANCELED from its init so that it does not stay loaded:
  * finit_module() failing with ECANCELED after a "BENCH alloc done" line is
  * its success; any other result is a failure.
@@ -50,12 +52,16 @@ static int bench_single(u64 *ns)
 	return 0;
 }
 
-static int bench_batch(struct page **pages, unsigned int *done, u64 *ns)
+static int bench_batch(struct page **pages, unsigned int *done, u64 *ns,
+		       u64 *alloc_ns, u64 *free_ns)
 {
 	unsigned int i, n = 0;
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), t1, t2;
 
+	*alloc_ns = 0;
+	*free_ns = 0;
 	while (n + batch <= iters) {
+		t1 = ktime_get_ns();
 		for (i = 0; i < batch; i++) {
 			pages[i] = alloc_page(GFP_KERNEL);
 			if (!pages[i]) {
@@ -64,8 +70,11 @@ static int bench_batch(struct page **pages, unsigned int *done, u64 *ns)
 				return -ENOMEM;
 			}
 		}
+		t2 = ktime_get_ns();
 		for (i = 0; i < batch; i++)
 			__free_page(pages[i]);
+		*alloc_ns += t2 - t1;
+		*free_ns += ktime_get_ns() - t2;
 		n += batch;
 	}
 	*ns = ktime_get_ns() - t0;
@@ -77,7 +86,7 @@ static int __init page_alloc_bench_init(void)
 {
 	struct page **pages;
 	unsigned int rep, done;
-	u64 ns;
+	u64 ns, alloc_ns, free_ns;
 	int ret = 0;
 
 	if (!iters || !batch || batch > iters) {
@@ -97,10 +106,11 @@ static int __init page_alloc_bench_init(void)
 		pr_info("BENCH alloc1 rep=%u pages=%u ns=%llu\n", rep, iters, ns);
 		cond_resched();
 
-		ret = bench_batch(pages, &done, &ns);
+		ret = bench_batch(pages, &done, &ns, &alloc_ns, &free_ns);
 		if (ret)
 			break;
-		pr_info("BENCH alloc%u rep=%u pages=%u ns=%llu\n", batch, rep, done, ns);
+		pr_info("BENCH alloc%u rep=%u pages=%u ns=%llu alloc_ns=%llu free_ns=%llu\n",
+			batch, rep, done, ns, alloc_ns, free_ns);
 		cond_resched();
 	}
 	kfree(pages);
