@@ -5,7 +5,7 @@
  * -no-reboot).
  *
  * Parameters come from the kernel command line after "--" (init's argv):
- *	reps=N alloc_iters=N fault_mib=N secret_mib=N
+ *	reps=N alloc_iters=N fault_mib=N secret_mib=N[,N...]
  * Workloads, in this order, each once as warm-up (rep=0) and then reps times:
  *	alloc:     loads /bench/page_alloc_bench.ko with finit_module(), which
  *		   prints its own "BENCH alloc1" and "BENCH alloc256" lines;
@@ -13,14 +13,14 @@
  *		   byte per page, munmap;
  *	memfd:     populate a memfd_create() file of secret_mib MiB through a
  *		   shared mapping (the upper bound for secretmem), then unmap
- *		   and close it;
+ *		   and close it; once for each size of the list;
  *	secretmem: the same with memfd_secret(), with the nr_tlb_* counters of
  *		   /proc/vmstat and DirectMap4k/2M of /proc/meminfo before and
  *		   after. When memfd_secret() fails, one "unavailable" line.
  * Times come from CLOCK_MONOTONIC; under QEMU -icount they count guest
  * instructions, not host time. Output lines:
  *	BENCH fault rep=R pages=P ns=T
- *	BENCH memfd|secretmem rep=R pages=P populate_ns=T teardown_ns=T
+ *	BENCH memfd|secretmem rep=R mib=M pages=P populate_ns=T teardown_ns=T
  *		tlb_remote=N tlb_remote_received=N tlb_local_all=N
  *		tlb_local_one=N dm4k_kb=N dm2m_kb=N
  *	    (counter deltas over the population; "na" when absent)
@@ -53,8 +53,11 @@
 #define MODULE_PATH	"/bench/page_alloc_bench.ko"
 #define PAGE		4096UL
 
-static unsigned long reps = 5, alloc_iters = 200000, fault_mib = 64,
-		     secret_mib = 32;
+#define MAX_SIZES	8
+
+static unsigned long reps = 5, alloc_iters = 200000, fault_mib = 64;
+static unsigned long secret_mib[MAX_SIZES] = { 32 };
+static unsigned int nr_secret_sizes = 1;
 static int errors;
 
 static uint64_t now_ns(void)
@@ -69,6 +72,35 @@ static void error(const char *workload, const char *what)
 {
 	printf("BENCH error %s: %s: %s\n", workload, what, strerror(errno));
 	errors++;
+}
+
+/* A comma-separated list of sizes in MiB, each at least 1. */
+static void parse_sizes(const char *list)
+{
+	const char *p = list;
+	char *end;
+
+	nr_secret_sizes = 0;
+	for (;;) {
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || !v || nr_secret_sizes == MAX_SIZES) {
+			printf("BENCH error init: bad secret_mib list %s\n", list);
+			errors++;
+			nr_secret_sizes = 0;
+			return;
+		}
+		secret_mib[nr_secret_sizes++] = v;
+		if (!*end)
+			return;
+		if (*end != ',') {
+			printf("BENCH error init: bad secret_mib list %s\n", list);
+			errors++;
+			nr_secret_sizes = 0;
+			return;
+		}
+		p = end + 1;
+	}
 }
 
 static void parse_args(int argc, char **argv)
@@ -93,7 +125,7 @@ static void parse_args(int argc, char **argv)
 		else if (!strcmp(argv[i], "fault_mib"))
 			fault_mib = v;
 		else if (!strcmp(argv[i], "secret_mib"))
-			secret_mib = v;
+			parse_sizes(eq + 1);
 		else {
 			printf("BENCH error init: unknown parameter %s\n", argv[i]);
 			errors++;
@@ -206,9 +238,9 @@ static int open_memfd(int secret)
 	return memfd_create("bench", MFD_CLOEXEC);
 }
 
-static void run_populate(const char *workload, int secret)
+static void run_populate(const char *workload, int secret, unsigned long mib)
 {
-	size_t len = secret_mib << 20, off;
+	size_t len = mib << 20, off;
 	long long before[NR_COUNTERS], after[NR_COUNTERS];
 	uint64_t t0 = now_ns(), t, tp;
 	unsigned long rep;
@@ -250,8 +282,8 @@ static void run_populate(const char *workload, int secret)
 		close(fd);
 		t = now_ns() - t;
 
-		printf("BENCH %s rep=%lu pages=%lu populate_ns=%llu teardown_ns=%llu",
-		       workload, rep, len / PAGE, (unsigned long long)tp,
+		printf("BENCH %s rep=%lu mib=%lu pages=%lu populate_ns=%llu teardown_ns=%llu",
+		       workload, rep, mib, len / PAGE, (unsigned long long)tp,
 		       (unsigned long long)t);
 		for (i = 0; i < NR_COUNTERS; i++) {
 			if (before[i] < 0 || after[i] < 0)
@@ -261,7 +293,7 @@ static void run_populate(const char *workload, int secret)
 		}
 		printf("\n");
 	}
-	printf("BENCH time %s ns=%llu\n", workload,
+	printf("BENCH time %s-%luM ns=%llu\n", workload, mib,
 	       (unsigned long long)(now_ns() - t0));
 }
 
@@ -270,6 +302,7 @@ int main(int argc, char **argv)
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	struct utsname u;
 	struct timespec boot;
+	unsigned int i;
 
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -280,8 +313,11 @@ int main(int argc, char **argv)
 	printf("BENCH init start kernel=%s boot_ns=%llu\n", u.release,
 	       (unsigned long long)boot.tv_sec * 1000000000ULL + boot.tv_nsec);
 	parse_args(argc, argv);
-	printf("BENCH params reps=%lu alloc_iters=%lu fault_mib=%lu secret_mib=%lu\n",
-	       reps, alloc_iters, fault_mib, secret_mib);
+	printf("BENCH params reps=%lu alloc_iters=%lu fault_mib=%lu secret_mib=",
+	       reps, alloc_iters, fault_mib);
+	for (i = 0; i < nr_secret_sizes; i++)
+		printf("%s%lu", i ? "," : "", secret_mib[i]);
+	printf("\n");
 	/* secretmem pages count against RLIMIT_MEMLOCK. */
 	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
 		error("init", "setrlimit(RLIMIT_MEMLOCK)");
@@ -289,8 +325,10 @@ int main(int argc, char **argv)
 	if (!errors) {
 		run_alloc();
 		run_fault();
-		run_populate("memfd", 0);
-		run_populate("secretmem", 1);
+		for (i = 0; i < nr_secret_sizes; i++) {
+			run_populate("memfd", 0, secret_mib[i]);
+			run_populate("secretmem", 1, secret_mib[i]);
+		}
 	}
 	printf("BENCH done errors=%d\n", errors);
 	fflush(stdout);

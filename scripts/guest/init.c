@@ -3,12 +3,13 @@
  * A tiny init for the guest selftests of the __GFP_UNMAPPED series.
  *
  * Runs the programs listed in /tests/list, one per line:
- *	ktap|plain <name> <path> [args...]
+ *	ktap|plain|strict <name> <path> [args...]
  * and reports them as one KTAP document on the console. A "ktap" program's
- * own KTAP output is nested as a subtest (indented); a "plain" program's
- * output becomes diagnostic lines. The exit status gives the result (0 pass,
- * 4 skip, anything else fail); a program still running after its timeout is
- * killed and fails. Then the guest reboots, which ends QEMU under -no-reboot.
+ * own KTAP output is nested as a subtest (indented); the output of the
+ * others becomes diagnostic lines. The exit status gives the result (0 pass,
+ * 4 skip, anything else fail), except for a "strict" program, which has no
+ * way to skip: any status but 0 fails. A program still running after its
+ * timeout is killed and fails. Then the guest reboots, which ends QEMU under -no-reboot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,8 @@
 
 struct test {
 	int ktap;
+	int strict;
+	int bad;
 	char *name;
 	char *argv[MAX_ARGS + 1];
 };
@@ -66,6 +69,9 @@ static void load_list(void)
 		if (!mode || mode[0] == '#')
 			continue;
 		t->ktap = !strcmp(mode, "ktap");
+		t->strict = !strcmp(mode, "strict");
+		/* An unknown mode is reported as a failed test. */
+		t->bad = !t->ktap && !t->strict && strcmp(mode, "plain");
 		t->name = strtok_r(NULL, " \t\n", &save);
 		while (n < MAX_ARGS && (tok = strtok_r(NULL, " \t\n", &save)))
 			t->argv[n++] = tok;
@@ -91,6 +97,10 @@ static int run(struct test *t, int num)
 	pid_t pid;
 	FILE *out;
 
+	if (t->bad) {
+		printf("not ok %d %s # unknown mode in /tests/list\n", num, t->name);
+		return 1;
+	}
 	if (pipe(pfd)) {
 		printf("not ok %d %s # pipe: %s\n", num, t->name, strerror(errno));
 		return 1;
@@ -143,7 +153,7 @@ static int run(struct test *t, int num)
 		printf("ok %d %s\n", num, t->name);
 		return 0;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 4) {
+	if (!t->strict && WIFEXITED(status) && WEXITSTATUS(status) == 4) {
 		printf("ok %d %s # SKIP\n", num, t->name);
 		return 0;
 	}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A guest test of the __GFP_UNMAPPED series: secretmem on unmapped
+ * pageblocks.
+ *
+ * Populates MIB MiB (default 256) of memfd_secret() memory through a shared
+ * mapping, reads it back, unmaps and closes it, and checks that
+ *   - every page reads back what was written to it;
+ * and, unless the CPU is affected by Meltdown (then secretmem keeps its
+ * per-page path, since user code could read the mermap, and the opposite is
+ * checked: DirectMap4k grows, the counters do not move),
+ *   - DirectMap4k of /proc/meminfo did not grow: the pages came from whole
+ *     pageblocks taken out of the direct map at once, which does not split
+ *     it into 4K pages (the per-page secretmem of the base kernel does);
+ *   - the counters of /proc/vmstat moved as they must: pgalloc_unmapped by at
+ *     least the number of pages, pageblock_unmapped by at least the number
+ *     of pageblocks those pages need beyond the free unmapped pages that
+ *     /proc/pagetypeinfo showed before (and the pages on the pcplists,
+ *     /proc/zoneinfo), and by no more than the number of
+ *     pageblocks those pages fill (rounded up), plus one per CPU for the
+ *     blocks the pcplists may hold; pageblock_direct_map_fail did not move.
+ * Prints KTAP; exits 0 when every case passed, 1 otherwise.
+ *
+ * Usage: secretmem_directmap [MIB]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#ifndef __NR_memfd_secret
+#define __NR_memfd_secret 447
+#endif
+
+#define PAGE		4096UL
+#define NR_CASES	5
+
+static int case_nr, failed;
+
+static void result(int ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void result(int ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		printf("# %s: ", name);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	}
+	printf("%sok %d %s\n", ok ? "" : "not ", ++case_nr, name);
+	failed |= !ok;
+}
+
+/* A "key value" line of FILE (value in the first number after the key). */
+static long read_key(const char *file, const char *key)
+{
+	size_t klen = strlen(key);
+	char line[512];
+	long v = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) &&
+		    (line[klen] == ' ' || line[klen] == ':')) {
+			v = strtol(line + klen + 1 + strspn(line + klen + 1, " :"),
+				   NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Free unmapped pages, in pages, from the "Unmapped" rows of the free page
+ * counts in /proc/pagetypeinfo ("Node 0, zone DMA32, type Unmovable-Unmapped
+ * n0 n1 ... n10": the number of free blocks of each order).
+ */
+static long free_unmapped_pages(void)
+{
+	char line[1024];
+	long total = -1;
+	FILE *f = fopen("/proc/pagetypeinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "type ");
+		int order = 0;
+
+		if (!strncmp(line, "Number of blocks", 16))
+			break;
+		if (!p || !strstr(p, "Unmapped"))
+			continue;
+		if (total < 0)
+			total = 0;
+		p += 4;				/* past "type" */
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");		/* past the type name */
+		for (;;) {
+			char *end;
+			long n = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += n << order++;
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* Pages on the pcplists of every CPU, from the "count:" lines of zoneinfo. */
+static long pcp_pages(void)
+{
+	char line[512];
+	long total = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, "count:", 6))
+			total += strtol(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return total;
+}
+
+#define MELTDOWN_FILE "/sys/devices/system/cpu/vulnerabilities/meltdown"
+
+/* 1 if the kernel says the CPU is affected by Meltdown, 0 if not, -1: unknown. */
+static int cpu_has_meltdown(void)
+{
+	char line[256] = "";
+	FILE *f = fopen(MELTDOWN_FILE, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	if (!line[0])
+		return -1;
+	return strncmp(line, "Not affected", 12) != 0;
+}
+
+static const char *const vmstat_keys[] = {
+	"pgalloc_unmapped", "pageblock_unmapped", "pageblock_remapped",
+	"pageblock_direct_map_fail",
+};
+#define NR_KEYS (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
+
+static void read_vmstat(long *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KEYS; i++)
+		v[i] = read_key("/proc/vmstat", vmstat_keys[i]);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
+	size_t len = mib << 20, pages = len / PAGE, off, bad = 0;
+	long before[NR_KEYS], after[NR_KEYS], dm4k_before, dm4k_after;
+	long free_unmapped, on_pcp, block_pages, need, lo, hi, ncpus;
+	int meltdown;
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	unsigned int i;
+	char *p;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("KTAP version 1\n1..%d\n", NR_CASES);
+	if (!mib) {
+		printf("# bad size: %s\n", argv[1]);
+		return 1;
+	}
+	/* secretmem pages count against RLIMIT_MEMLOCK. */
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* pageblock_order is 9 with 4K pages on x86_64 (2 MiB blocks). */
+	block_pages = 512;
+
+	meltdown = cpu_has_meltdown();
+	if (meltdown < 0) {
+		printf("Bail out! cannot read %s\n", MELTDOWN_FILE);
+		return 1;
+	}
+	printf("# Meltdown: %s: secretmem is expected on the %s path\n",
+	       meltdown ? "affected" : "not affected",
+	       meltdown ? "per-page" : "__GFP_UNMAPPED");
+
+	read_vmstat(before);
+	for (i = 0; i < NR_KEYS; i++) {
+		if (before[i] < 0) {
+			printf("# /proc/vmstat has no %s: not a kernel with CONFIG_PAGE_ALLOC_UNMAPPED\n",
+			       vmstat_keys[i]);
+			printf("Bail out! no __GFP_UNMAPPED counters\n");
+			return 1;
+		}
+	}
+	free_unmapped = free_unmapped_pages();
+	on_pcp = pcp_pages();
+	dm4k_before = read_key("/proc/meminfo", "DirectMap4k");
+	if (free_unmapped < 0 || on_pcp < 0 || dm4k_before < 0) {
+		printf("Bail out! no Unmapped rows in /proc/pagetypeinfo, no /proc/zoneinfo or no DirectMap4k in /proc/meminfo\n");
+		return 1;
+	}
+
+	fd = syscall(__NR_memfd_secret, 0);
+	if (fd < 0 || ftruncate(fd, len)) {
+		printf("Bail out! memfd_secret/ftruncate: %s\n", strerror(errno));
+		return 1;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("Bail out! mmap of %lu MiB of secretmem: %s\n", mib,
+		       strerror(errno));
+		return 1;
+	}
+	for (off = 0; off < len; off += PAGE)
+		memset(p + off, (int)(off / PAGE) & 0xff, PAGE);
+	read_vmstat(after);
+	dm4k_after = read_key("/proc/meminfo", "DirectMap4k");
+	for (off = 0; off < len; off++)
+		bad += (unsigned char)p[off] != ((off / PAGE) & 0xff);
+	result(!bad, "populate_and_read_back",
+	       "%lu MiB (%zu pages): %zu bytes differ", mib, pages, bad);
+
+	if (meltdown) {
+		/* The per-page path: 4K pages split off the direct map. */
+		result(dm4k_after > dm4k_before, "directmap_4k_unchanged",
+		       "DirectMap4k %ld kB before, %ld kB after populating (per-page path: must grow)",
+		       dm4k_before, dm4k_after);
+		result(after[0] == before[0] && after[1] == before[1],
+		       "pgalloc_unmapped",
+		       "pgalloc_unmapped +%ld, pageblock_unmapped +%ld (per-page path: must not move)",
+		       after[0] - before[0], after[1] - before[1]);
+		result(1, "pageblocks_unmapped", "per-page path: nothing to check");
+		goto freeing;
+	}
+
+	result(dm4k_after <= dm4k_before, "directmap_4k_unchanged",
+	       "DirectMap4k %ld kB before, %ld kB after populating",
+	       dm4k_before, dm4k_after);
+
+	result(after[0] - before[0] >= (long)pages, "pgalloc_unmapped",
+	       "pgalloc_unmapped +%ld for %zu pages", after[0] - before[0],
+	       pages);
+
+	/*
+	 * Pageblocks unmapped: at least what the pages need beyond the free
+	 * unmapped pages there were (on the free lists, and at most all the
+	 * pages on the pcplists); at most one per 512 pages rounded up, and
+	 * one more per CPU, for the pages that each CPU's pcplist may have
+	 * taken from a block beyond what it handed out.
+	 */
+	need = ((long)pages - free_unmapped - on_pcp + block_pages - 1) /
+	       block_pages;
+	lo = need > 0 ? need : 0;
+	hi = ((long)pages + block_pages - 1) / block_pages + ncpus;
+	result(after[1] - before[1] >= lo && after[1] - before[1] <= hi,
+	       "pageblocks_unmapped",
+	       "pageblock_unmapped +%ld, expected %ld to %ld (before: %ld free unmapped pages, %ld pages on pcplists)",
+	       after[1] - before[1], lo, hi, free_unmapped, on_pcp);
+
+freeing:
+	munmap(p, len);
+	close(fd);
+	read_vmstat(after);
+	result(after[3] == before[3] &&
+	       (meltdown || read_key("/proc/meminfo", "DirectMap4k") <= dm4k_before),
+	       "no_direct_map_failure_or_split",
+	       "pageblock_direct_map_fail +%ld, DirectMap4k %ld kB after freeing",
+	       after[3] - before[3], read_key("/proc/meminfo", "DirectMap4k"));
+	return failed;
+}
