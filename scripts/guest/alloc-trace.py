@@ -27,6 +27,8 @@ def trace(fn, cond, label, skip, out):
             counts[fnm] = counts.get(fnm, 0) + 1
             n += 1
             gdb.execute("stepi", to_string=True)
+    if n >= 20000:
+        raise gdb.GdbError("%s: no return after %d steps" % (label, n))
     print("TRACE %s total %d" % (label, n))
     for k, c in counts.items():
         print("TRACE %s %5d %s" % (label, c, k))
