@@ -59,6 +59,14 @@ qemu_boot() {
 # Kernel messages that mean something went wrong whatever the tests said.
 KERNEL_BAD='(WARNING: CPU|WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
 
+# fail_details LOG: the KTAP lines of the failed cases in a guest console
+# log, and what the failed expectations said, at most 40 lines.
+fail_details() {
+	sed -e 's/^\[[ 0-9.]*\] //' "$1" |
+		awk '/(EXPECTATION|ASSERTION) FAILED|try (faulted|timed out)/ { n = 5 }
+		     /^ *not ok / || n-- > 0' | head -n 40 | sed 's/^/    | /'
+}
+
 # parse_run LABEL LOG: parse a guest console log with kunit.py, print one
 # line per top-level suite, add to the totals. A run that crashed, ran no
 # test, or printed a kernel warning counts as failed.
@@ -100,6 +108,8 @@ parse_run() {
 	p=${p:-0} f=$(( ${f:-0} + ${c:-0} )) s=${s:-0} e=${e:-0}
 	bad=$(grep -cE "$KERNEL_BAD" "$log" || true)
 	echo "  $label: ${p} passed, ${f} failed, ${s} skipped (log: $log)"
+	# Say why here too: a CI run may keep only what was printed.
+	[ "$f" = 0 ] || fail_details "$log"
 	if [ "$e" != 0 ]; then
 		echo "  $label: $e KTAP errors (crash or truncated output), see $out"
 		f=$((f + 1))
