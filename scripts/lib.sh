@@ -32,6 +32,25 @@ series_patches() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SERIES"
 }
 
+# The cover letter in patches/: made by scripts/export, not in `series`.
+COVER_LETTER=0000-cover-letter.patch
+
+# fill_cover_letter PATCH TEXT: put the subject (first line of TEXT) and the
+# text (from its third line) in place of git format-patch's placeholders.
+fill_cover_letter() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+patch, text = sys.argv[1], sys.argv[2]
+lines = open(text).read().split('\n')
+subject, body = lines[0].strip(), '\n'.join(lines[2:]).strip('\n')
+s = open(patch).read()
+if s.count('*** SUBJECT HERE ***') != 1 or s.count('*** BLURB HERE ***') != 1:
+    sys.exit('placeholders not found in ' + patch)
+s = s.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', body)
+open(patch, 'w').write(s)
+PY
+}
+
 # A digest of everything that decides the result of applying the series.
 series_digest() {
 	{
