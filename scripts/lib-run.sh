@@ -56,6 +56,14 @@ qemu_boot() {
 	return "$rc"
 }
 
+# run_logged LOG CMD...: run CMD with its output appended to LOG; on failure
+# show the end of LOG and stop.
+run_logged() {
+	local log=$1
+	shift
+	"$@" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "failed: $* (log: $log)"; }
+}
+
 # Kernel messages that mean something went wrong whatever the tests said.
 KERNEL_BAD='(WARNING: CPU|WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
 
