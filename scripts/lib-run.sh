@@ -64,8 +64,9 @@ run_logged() {
 	"$@" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "failed: $* (log: $log)"; }
 }
 
-# Kernel messages that mean something went wrong whatever the tests said.
-KERNEL_BAD='(WARNING: CPU|WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
+# Kernel messages that mean something went wrong whatever the tests said
+# (v7.2 prints a WARN() as "WARNING: file:line at function, CPU#n: ...").
+KERNEL_BAD='(WARNING: CPU|WARNING: [^ ]+:[0-9]+ at |WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
 
 # fail_details LOG: the KTAP lines of the failed cases in a guest console
 # log, and what the failed expectations said, at most 40 lines.
