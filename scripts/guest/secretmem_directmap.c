@@ -163,9 +163,10 @@ static int cpu_has_meltdown(void)
 	return strncmp(line, "Not affected", 12) != 0;
 }
 
+/* Indexes into the arrays read_vmstat() fills. */
+enum { PGALLOC_UNMAPPED, PAGEBLOCK_UNMAPPED, DIRECT_MAP_FAIL };
 static const char *const vmstat_keys[] = {
-	"pgalloc_unmapped", "pageblock_unmapped", "pageblock_remapped",
-	"pageblock_direct_map_fail",
+	"pgalloc_unmapped", "pageblock_unmapped", "pageblock_direct_map_fail",
 };
 #define NR_KEYS (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
 
@@ -261,10 +262,10 @@ int main(int argc, char **argv)
 		       dm4k_before, dm4k_after);
 	}
 	if (meltdown) {
-		result(after[0] == before[0] && after[1] == before[1],
+		result(after[PGALLOC_UNMAPPED] == before[PGALLOC_UNMAPPED] && after[PAGEBLOCK_UNMAPPED] == before[PAGEBLOCK_UNMAPPED],
 		       "unmapped_counters",
 		       "pgalloc_unmapped +%ld, pageblock_unmapped +%ld (per-page path: must not move)",
-		       after[0] - before[0], after[1] - before[1]);
+		       after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED], after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED]);
 		printf("ok %d pageblocks_unmapped # SKIP per-page path\n",
 		       ++case_nr);
 		goto freeing;
@@ -275,8 +276,8 @@ int main(int argc, char **argv)
 		       "DirectMap4k %ld kB before, %ld kB after populating",
 		       dm4k_before, dm4k_after);
 
-	result(after[0] - before[0] >= (long)pages, "unmapped_counters",
-	       "pgalloc_unmapped +%ld for %zu pages", after[0] - before[0],
+	result(after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED] >= (long)pages, "unmapped_counters",
+	       "pgalloc_unmapped +%ld for %zu pages", after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED],
 	       pages);
 
 	/*
@@ -290,19 +291,19 @@ int main(int argc, char **argv)
 	       block_pages;
 	lo = need > 0 ? need : 0;
 	hi = ((long)pages + block_pages - 1) / block_pages + ncpus;
-	result(after[1] - before[1] >= lo && after[1] - before[1] <= hi,
+	result(after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED] >= lo && after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED] <= hi,
 	       "pageblocks_unmapped",
 	       "pageblock_unmapped +%ld, expected %ld to %ld (before: %ld free unmapped pages, %ld pages on pcplists)",
-	       after[1] - before[1], lo, hi, free_unmapped, on_pcp);
+	       after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED], lo, hi, free_unmapped, on_pcp);
 
 freeing:
 	munmap(p, len);
 	close(fd);
 	read_vmstat(after);
-	result(after[3] == before[3] &&
+	result(after[DIRECT_MAP_FAIL] == before[DIRECT_MAP_FAIL] &&
 	       (meltdown || read_key("/proc/meminfo", "DirectMap4k") <= dm4k_before),
 	       "after_freeing",
 	       "pageblock_direct_map_fail +%ld, DirectMap4k %ld kB after freeing",
-	       after[3] - before[3], read_key("/proc/meminfo", "DirectMap4k"));
+	       after[DIRECT_MAP_FAIL] - before[DIRECT_MAP_FAIL], read_key("/proc/meminfo", "DirectMap4k"));
 	return failed;
 }
