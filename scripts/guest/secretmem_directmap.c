@@ -12,7 +12,7 @@
  *   - DirectMap4k of /proc/meminfo did not grow: the pages came from whole
  *     pageblocks taken out of the direct map at once, which does not split
  *     it into 4K pages (the per-page secretmem of the base kernel does);
- *   - the counters of /proc/vmstat moved as they must: pgalloc_unmapped by at
+ *   - the counters of /proc/vmstat moved as they must: unmapped_alloc by at
  *     least the number of pages, pageblock_unmapped by at least the number
  *     of pageblocks those pages need beyond the free unmapped pages that
  *     /proc/pagetypeinfo showed before (and the pages on the pcplists,
@@ -164,9 +164,9 @@ static int cpu_has_meltdown(void)
 }
 
 /* Indexes into the arrays read_vmstat() fills. */
-enum { PGALLOC_UNMAPPED, PAGEBLOCK_UNMAPPED, DIRECT_MAP_FAIL };
+enum { UNMAPPED_ALLOC, PAGEBLOCK_UNMAPPED, DIRECT_MAP_FAIL };
 static const char *const vmstat_keys[] = {
-	"pgalloc_unmapped", "pageblock_unmapped", "pageblock_direct_map_fail",
+	"unmapped_alloc", "pageblock_unmapped", "pageblock_direct_map_fail",
 };
 #define NR_KEYS (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
 
@@ -262,10 +262,10 @@ int main(int argc, char **argv)
 		       dm4k_before, dm4k_after);
 	}
 	if (meltdown) {
-		result(after[PGALLOC_UNMAPPED] == before[PGALLOC_UNMAPPED] && after[PAGEBLOCK_UNMAPPED] == before[PAGEBLOCK_UNMAPPED],
+		result(after[UNMAPPED_ALLOC] == before[UNMAPPED_ALLOC] && after[PAGEBLOCK_UNMAPPED] == before[PAGEBLOCK_UNMAPPED],
 		       "unmapped_counters",
-		       "pgalloc_unmapped +%ld, pageblock_unmapped +%ld (per-page path: must not move)",
-		       after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED], after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED]);
+		       "unmapped_alloc +%ld, pageblock_unmapped +%ld (per-page path: must not move)",
+		       after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC], after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED]);
 		printf("ok %d pageblocks_unmapped # SKIP per-page path\n",
 		       ++case_nr);
 		goto freeing;
@@ -276,8 +276,8 @@ int main(int argc, char **argv)
 		       "DirectMap4k %ld kB before, %ld kB after populating",
 		       dm4k_before, dm4k_after);
 
-	result(after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED] >= (long)pages, "unmapped_counters",
-	       "pgalloc_unmapped +%ld for %zu pages", after[PGALLOC_UNMAPPED] - before[PGALLOC_UNMAPPED],
+	result(after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC] >= (long)pages, "unmapped_counters",
+	       "unmapped_alloc +%ld for %zu pages", after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC],
 	       pages);
 
 	/*
