@@ -178,6 +178,9 @@ static void read_vmstat(long *v)
 		v[i] = read_key("/proc/vmstat", vmstat_keys[i]);
 }
 
+/* How much counter KEY moved: the difference of two read_vmstat()s. */
+#define MOVED(key)	(after[key] - before[key])
+
 int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
@@ -214,8 +217,8 @@ int main(int argc, char **argv)
 	read_vmstat(before);
 	for (i = 0; i < NR_KEYS; i++) {
 		if (before[i] < 0) {
-			printf("# /proc/vmstat has no %s: not a kernel with CONFIG_PAGE_ALLOC_UNMAPPED\n",
-			       vmstat_keys[i]);
+			printf("# /proc/vmstat has no %s: %s\n", vmstat_keys[i],
+			       "not a kernel with CONFIG_PAGE_ALLOC_UNMAPPED");
 			printf("Bail out! no __GFP_UNMAPPED counters\n");
 			return 1;
 		}
@@ -227,7 +230,9 @@ int main(int argc, char **argv)
 	all_4k = read_key("/proc/meminfo", "DirectMap2M") <= 0 &&
 		 read_key("/proc/meminfo", "DirectMap1G") <= 0;
 	if (free_unmapped < 0 || on_pcp < 0 || dm4k_before < 0) {
-		printf("Bail out! no Unmapped rows in /proc/pagetypeinfo, no /proc/zoneinfo or no DirectMap4k in /proc/meminfo\n");
+		printf("Bail out! %s, %s or %s\n",
+		       "no Unmapped rows in /proc/pagetypeinfo",
+		       "no /proc/zoneinfo", "no DirectMap4k in /proc/meminfo");
 		return 1;
 	}
 
@@ -253,19 +258,21 @@ int main(int argc, char **argv)
 
 	if (all_4k) {
 		/* Nothing to split: the check would prove nothing either way. */
-		printf("ok %d directmap_4k # SKIP the direct map is all 4K pages already (DirectMap2M and DirectMap1G 0 kB: DEBUG_PAGEALLOC?)\n",
-		       ++case_nr);
+		printf("ok %d directmap_4k # SKIP %s (%s)\n", ++case_nr,
+		       "the direct map is all 4K pages already",
+		       "DirectMap2M and DirectMap1G 0 kB: DEBUG_PAGEALLOC?");
 	} else if (meltdown) {
 		/* The per-page path: 4K pages split off the direct map. */
 		result(dm4k_after > dm4k_before, "directmap_4k",
-		       "DirectMap4k %ld kB before, %ld kB after populating (per-page path: must grow)",
-		       dm4k_before, dm4k_after);
+		       "DirectMap4k %ld kB before, %ld kB after populating %s",
+		       dm4k_before, dm4k_after, "(per-page path: must grow)");
 	}
 	if (meltdown) {
-		result(after[UNMAPPED_ALLOC] == before[UNMAPPED_ALLOC] && after[PAGEBLOCK_UNMAPPED] == before[PAGEBLOCK_UNMAPPED],
+		result(!MOVED(UNMAPPED_ALLOC) && !MOVED(PAGEBLOCK_UNMAPPED),
 		       "unmapped_counters",
-		       "unmapped_alloc +%ld, pageblock_unmapped +%ld (per-page path: must not move)",
-		       after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC], after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED]);
+		       "unmapped_alloc +%ld, pageblock_unmapped +%ld %s",
+		       MOVED(UNMAPPED_ALLOC), MOVED(PAGEBLOCK_UNMAPPED),
+		       "(per-page path: must not move)");
 		printf("ok %d pageblocks_unmapped # SKIP per-page path\n",
 		       ++case_nr);
 		goto freeing;
@@ -276,8 +283,8 @@ int main(int argc, char **argv)
 		       "DirectMap4k %ld kB before, %ld kB after populating",
 		       dm4k_before, dm4k_after);
 
-	result(after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC] >= (long)pages, "unmapped_counters",
-	       "unmapped_alloc +%ld for %zu pages", after[UNMAPPED_ALLOC] - before[UNMAPPED_ALLOC],
+	result(MOVED(UNMAPPED_ALLOC) >= (long)pages, "unmapped_counters",
+	       "unmapped_alloc +%ld for %zu pages", MOVED(UNMAPPED_ALLOC),
 	       pages);
 
 	/*
@@ -291,19 +298,20 @@ int main(int argc, char **argv)
 	       block_pages;
 	lo = need > 0 ? need : 0;
 	hi = ((long)pages + block_pages - 1) / block_pages + ncpus;
-	result(after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED] >= lo && after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED] <= hi,
-	       "pageblocks_unmapped",
-	       "pageblock_unmapped +%ld, expected %ld to %ld (before: %ld free unmapped pages, %ld pages on pcplists)",
-	       after[PAGEBLOCK_UNMAPPED] - before[PAGEBLOCK_UNMAPPED], lo, hi, free_unmapped, on_pcp);
+	result(MOVED(PAGEBLOCK_UNMAPPED) >= lo &&
+	       MOVED(PAGEBLOCK_UNMAPPED) <= hi, "pageblocks_unmapped",
+	       "pageblock_unmapped +%ld, expected %ld to %ld %s%ld %s, %ld %s)",
+	       MOVED(PAGEBLOCK_UNMAPPED), lo, hi, "(before: ", free_unmapped,
+	       "free unmapped pages", on_pcp, "pages on pcplists");
 
 freeing:
 	munmap(p, len);
 	close(fd);
 	read_vmstat(after);
-	result(after[DIRECT_MAP_FAIL] == before[DIRECT_MAP_FAIL] &&
-	       (meltdown || read_key("/proc/meminfo", "DirectMap4k") <= dm4k_before),
-	       "after_freeing",
+	dm4k_after = read_key("/proc/meminfo", "DirectMap4k");
+	result(!MOVED(DIRECT_MAP_FAIL) &&
+	       (meltdown || dm4k_after <= dm4k_before), "after_freeing",
 	       "pageblock_direct_map_fail +%ld, DirectMap4k %ld kB after freeing",
-	       after[DIRECT_MAP_FAIL] - before[DIRECT_MAP_FAIL], read_key("/proc/meminfo", "DirectMap4k"));
+	       MOVED(DIRECT_MAP_FAIL), dm4k_after);
 	return failed;
 }
