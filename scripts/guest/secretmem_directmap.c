@@ -178,14 +178,21 @@ static void read_vmstat(long *v)
 		v[i] = read_key("/proc/vmstat", vmstat_keys[i]);
 }
 
-/* How much counter KEY moved: the difference of two read_vmstat()s. */
-#define MOVED(key)	(after[key] - before[key])
+/* How much each counter moved since @before: read_vmstat() into @moved. */
+static void read_vmstat_moved(const long *before, long *moved)
+{
+	unsigned int i;
+
+	read_vmstat(moved);
+	for (i = 0; i < NR_KEYS; i++)
+		moved[i] -= before[i];
+}
 
 int main(int argc, char **argv)
 {
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
 	size_t len = mib << 20, pages = len / PAGE, off, bad = 0;
-	long before[NR_KEYS], after[NR_KEYS], dm4k_before, dm4k_after;
+	long before[NR_KEYS], moved[NR_KEYS], dm4k_before, dm4k_after;
 	long free_unmapped, on_pcp, block_pages, need, lo, hi, ncpus;
 	int meltdown, all_4k;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
@@ -217,8 +224,8 @@ int main(int argc, char **argv)
 	read_vmstat(before);
 	for (i = 0; i < NR_KEYS; i++) {
 		if (before[i] < 0) {
-			printf("# /proc/vmstat has no %s: %s\n", vmstat_keys[i],
-			       "not a kernel with CONFIG_PAGE_ALLOC_UNMAPPED");
+			printf("# /proc/vmstat has no %s: no CONFIG_PAGE_ALLOC_UNMAPPED?\n",
+			       vmstat_keys[i]);
 			printf("Bail out! no __GFP_UNMAPPED counters\n");
 			return 1;
 		}
@@ -230,9 +237,7 @@ int main(int argc, char **argv)
 	all_4k = read_key("/proc/meminfo", "DirectMap2M") <= 0 &&
 		 read_key("/proc/meminfo", "DirectMap1G") <= 0;
 	if (free_unmapped < 0 || on_pcp < 0 || dm4k_before < 0) {
-		printf("Bail out! %s, %s or %s\n",
-		       "no Unmapped rows in /proc/pagetypeinfo",
-		       "no /proc/zoneinfo", "no DirectMap4k in /proc/meminfo");
+		printf("Bail out! cannot read /proc/pagetypeinfo, /proc/zoneinfo or DirectMap4k\n");
 		return 1;
 	}
 
@@ -249,7 +254,7 @@ int main(int argc, char **argv)
 	}
 	for (off = 0; off < len; off += PAGE)
 		memset(p + off, (int)(off / PAGE) & 0xff, PAGE);
-	read_vmstat(after);
+	read_vmstat_moved(before, moved);
 	dm4k_after = read_key("/proc/meminfo", "DirectMap4k");
 	for (off = 0; off < len; off++)
 		bad += (unsigned char)p[off] != ((off / PAGE) & 0xff);
@@ -258,21 +263,19 @@ int main(int argc, char **argv)
 
 	if (all_4k) {
 		/* Nothing to split: the check would prove nothing either way. */
-		printf("ok %d directmap_4k # SKIP %s (%s)\n", ++case_nr,
-		       "the direct map is all 4K pages already",
-		       "DirectMap2M and DirectMap1G 0 kB: DEBUG_PAGEALLOC?");
+		printf("ok %d directmap_4k # SKIP no 2M or 1G direct map to split (DEBUG_PAGEALLOC?)\n",
+		       ++case_nr);
 	} else if (meltdown) {
 		/* The per-page path: 4K pages split off the direct map. */
 		result(dm4k_after > dm4k_before, "directmap_4k",
-		       "DirectMap4k %ld kB before, %ld kB after populating %s",
-		       dm4k_before, dm4k_after, "(per-page path: must grow)");
+		       "DirectMap4k %ld kB before, %ld kB after populating (must grow)",
+		       dm4k_before, dm4k_after);
 	}
 	if (meltdown) {
-		result(!MOVED(UNMAPPED_ALLOC) && !MOVED(PAGEBLOCK_UNMAPPED),
+		result(!moved[UNMAPPED_ALLOC] && !moved[PAGEBLOCK_UNMAPPED],
 		       "unmapped_counters",
-		       "unmapped_alloc +%ld, pageblock_unmapped +%ld %s",
-		       MOVED(UNMAPPED_ALLOC), MOVED(PAGEBLOCK_UNMAPPED),
-		       "(per-page path: must not move)");
+		       "unmapped_alloc +%ld, pageblock_unmapped +%ld (must not move)",
+		       moved[UNMAPPED_ALLOC], moved[PAGEBLOCK_UNMAPPED]);
 		printf("ok %d pageblocks_unmapped # SKIP per-page path\n",
 		       ++case_nr);
 		goto freeing;
@@ -283,8 +286,8 @@ int main(int argc, char **argv)
 		       "DirectMap4k %ld kB before, %ld kB after populating",
 		       dm4k_before, dm4k_after);
 
-	result(MOVED(UNMAPPED_ALLOC) >= (long)pages, "unmapped_counters",
-	       "unmapped_alloc +%ld for %zu pages", MOVED(UNMAPPED_ALLOC),
+	result(moved[UNMAPPED_ALLOC] >= (long)pages, "unmapped_counters",
+	       "unmapped_alloc +%ld for %zu pages", moved[UNMAPPED_ALLOC],
 	       pages);
 
 	/*
@@ -298,20 +301,19 @@ int main(int argc, char **argv)
 	       block_pages;
 	lo = need > 0 ? need : 0;
 	hi = ((long)pages + block_pages - 1) / block_pages + ncpus;
-	result(MOVED(PAGEBLOCK_UNMAPPED) >= lo &&
-	       MOVED(PAGEBLOCK_UNMAPPED) <= hi, "pageblocks_unmapped",
-	       "pageblock_unmapped +%ld, expected %ld to %ld %s%ld %s, %ld %s)",
-	       MOVED(PAGEBLOCK_UNMAPPED), lo, hi, "(before: ", free_unmapped,
-	       "free unmapped pages", on_pcp, "pages on pcplists");
+	result(moved[PAGEBLOCK_UNMAPPED] >= lo &&
+	       moved[PAGEBLOCK_UNMAPPED] <= hi, "pageblocks_unmapped",
+	       "pageblock_unmapped +%ld, expected %ld to %ld (before: %ld free unmapped pages, %ld on pcplists)",
+	       moved[PAGEBLOCK_UNMAPPED], lo, hi, free_unmapped, on_pcp);
 
 freeing:
 	munmap(p, len);
 	close(fd);
-	read_vmstat(after);
+	read_vmstat_moved(before, moved);
 	dm4k_after = read_key("/proc/meminfo", "DirectMap4k");
-	result(!MOVED(DIRECT_MAP_FAIL) &&
+	result(!moved[DIRECT_MAP_FAIL] &&
 	       (meltdown || dm4k_after <= dm4k_before), "after_freeing",
 	       "pageblock_direct_map_fail +%ld, DirectMap4k %ld kB after freeing",
-	       MOVED(DIRECT_MAP_FAIL), dm4k_after);
+	       moved[DIRECT_MAP_FAIL], dm4k_after);
 	return failed;
 }
