@@ -6,9 +6,6 @@
  * Populates MIB MiB (default 256) of memfd_secret() memory through a shared
  * mapping, reads it back, unmaps and closes it, and checks that
  *   - every page reads back what was written to it;
- * and, unless the CPU is affected by Meltdown (then secretmem keeps its
- * per-page path, since user code could read the mermap, and the opposite is
- * checked: DirectMap4k grows, the counters do not move),
  *   - DirectMap4k of /proc/meminfo did not grow: the pages came from whole
  *     pageblocks taken out of the direct map at once, which does not split
  *     it into 4K pages (the per-page secretmem of the base kernel does);
@@ -18,7 +15,14 @@
  *     /proc/pagetypeinfo showed before (and the pages on the pcplists,
  *     /proc/zoneinfo), and by no more than the number of
  *     pageblocks those pages fill (rounded up), plus one per CPU for the
- *     blocks the pcplists may hold; pageblock_direct_map_fail did not move.
+ *     blocks the pcplists may hold; pageblock_direct_map_fail did not move;
+ *   - after closing, the freed pages were cleared: unmapped_cleared grew
+ *     by at least the number of pages (the kernel clears them in a thread,
+ *     so this waits for it, CLEAR_WAIT_S seconds at most, after draining
+ *     the per-CPU LRU batches, which may still hold the last folios).
+ * The same holds on a CPU affected by Meltdown: nothing is mapped where
+ * user code could read it (the kernel clears freed pages in an mm of its
+ * own, which runs no user code).
  * The DirectMap4k checks are skipped when the direct map has no large page
  * to split (DEBUG_PAGEALLOC maps it all with 4K pages).
  * Prints KTAP; exits 0 when every case passed, 1 otherwise.
@@ -42,7 +46,8 @@
 #endif
 
 #define PAGE		4096UL
-#define NR_CASES	5
+#define NR_CASES	6
+#define CLEAR_WAIT_S	60
 
 static int case_nr, failed;
 
@@ -163,10 +168,23 @@ static int cpu_has_meltdown(void)
 	return strncmp(line, "Not affected", 12) != 0;
 }
 
+/* Drain the per-CPU LRU batches (and drop clean page cache). */
+static int drop_lru_batches(void)
+{
+	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+	int err;
+
+	if (!f)
+		return -1;
+	err = fputs("1\n", f) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
 /* Indexes into the arrays read_vmstat() fills. */
-enum { UNMAPPED_ALLOC, PAGEBLOCK_UNMAPPED, DIRECT_MAP_FAIL };
+enum { UNMAPPED_ALLOC, PAGEBLOCK_UNMAPPED, DIRECT_MAP_FAIL, CLEARED };
 static const char *const vmstat_keys[] = {
 	"unmapped_alloc", "pageblock_unmapped", "pageblock_direct_map_fail",
+	"unmapped_cleared",
 };
 #define NR_KEYS (sizeof(vmstat_keys) / sizeof(vmstat_keys[0]))
 
@@ -217,9 +235,8 @@ int main(int argc, char **argv)
 		printf("Bail out! cannot read %s\n", MELTDOWN_FILE);
 		return 1;
 	}
-	printf("# Meltdown: %s: secretmem is expected on the %s path\n",
-	       meltdown ? "affected" : "not affected",
-	       meltdown ? "per-page" : "__GFP_UNMAPPED");
+	/* Diagnostics only: the path is the same either way. */
+	printf("# Meltdown: %s\n", meltdown ? "affected" : "not affected");
 
 	read_vmstat(before);
 	for (i = 0; i < NR_KEYS; i++) {
@@ -261,27 +278,11 @@ int main(int argc, char **argv)
 	result(!bad, "populate_and_read_back",
 	       "%lu MiB (%zu pages): %zu bytes differ", mib, pages, bad);
 
-	if (all_4k) {
+	if (all_4k)
 		/* Nothing to split: the check would prove nothing either way. */
 		printf("ok %d directmap_4k # SKIP no 2M or 1G direct map to split (DEBUG_PAGEALLOC?)\n",
 		       ++case_nr);
-	} else if (meltdown) {
-		/* The per-page path: 4K pages split off the direct map. */
-		result(dm4k_after > dm4k_before, "directmap_4k",
-		       "DirectMap4k %ld kB before, %ld kB after populating (must grow)",
-		       dm4k_before, dm4k_after);
-	}
-	if (meltdown) {
-		result(!moved[UNMAPPED_ALLOC] && !moved[PAGEBLOCK_UNMAPPED],
-		       "unmapped_counters",
-		       "unmapped_alloc +%ld, pageblock_unmapped +%ld (must not move)",
-		       moved[UNMAPPED_ALLOC], moved[PAGEBLOCK_UNMAPPED]);
-		printf("ok %d pageblocks_unmapped # SKIP per-page path\n",
-		       ++case_nr);
-		goto freeing;
-	}
-
-	if (!all_4k)
+	else
 		result(dm4k_after <= dm4k_before, "directmap_4k",
 		       "DirectMap4k %ld kB before, %ld kB after populating",
 		       dm4k_before, dm4k_after);
@@ -306,13 +307,27 @@ int main(int argc, char **argv)
 	       "pageblock_unmapped +%ld, expected %ld to %ld (before: %ld free unmapped pages, %ld on pcplists)",
 	       moved[PAGEBLOCK_UNMAPPED], lo, hi, free_unmapped, on_pcp);
 
-freeing:
 	munmap(p, len);
 	close(fd);
-	read_vmstat_moved(before, moved);
+	/*
+	 * A folio is freed (and so cleared) when its last reference goes: the
+	 * per-CPU LRU batches may still hold a few. drop_caches drains them.
+	 */
+	if (drop_lru_batches())
+		printf("# cannot write /proc/sys/vm/drop_caches: %s\n",
+		       strerror(errno));
+	for (i = 0; i < CLEAR_WAIT_S * 10; i++) {
+		read_vmstat_moved(before, moved);
+		if (moved[CLEARED] >= (long)pages)
+			break;
+		usleep(100000);
+	}
+	result(moved[CLEARED] >= (long)pages, "cleared_after_freeing",
+	       "unmapped_cleared +%ld for %zu pages, %u.%u s after closing",
+	       moved[CLEARED], pages, i / 10, i % 10);
 	dm4k_after = read_key("/proc/meminfo", "DirectMap4k");
-	result(!moved[DIRECT_MAP_FAIL] &&
-	       (meltdown || dm4k_after <= dm4k_before), "after_freeing",
+	result(!moved[DIRECT_MAP_FAIL] && dm4k_after <= dm4k_before,
+	       "after_freeing",
 	       "pageblock_direct_map_fail +%ld, DirectMap4k %ld kB after freeing",
 	       moved[DIRECT_MAP_FAIL], dm4k_after);
 	return failed;
