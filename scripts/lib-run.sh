@@ -66,7 +66,9 @@ run_logged() {
 
 # Kernel messages that mean something went wrong whatever the tests said
 # (v7.2 prints a WARN() as "WARNING: file:line at function, CPU#n: ...").
-KERNEL_BAD='(WARNING: CPU|WARNING: [^ ]+:[0-9]+ at |WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|Unable to handle kernel|general protection fault, )'
+# lockdep switching itself off (e.g. a lock on the stack without a key of
+# its own) is bad too: the rest of the run goes unchecked.
+KERNEL_BAD='(WARNING: CPU|WARNING: [^ ]+:[0-9]+ at |WARNING: possible|WARNING: suspicious|BUG: |kernel BUG at|Oops: |Kernel panic|UBSAN: |KASAN: |INFO: task .* blocked|INFO: trying to register non-static key|turning off the locking correctness validator|Unable to handle kernel|general protection fault, )'
 
 # fail_details LOG: the KTAP lines of the failed cases in a guest console
 # log, and what the failed expectations said, at most 40 lines.
