@@ -41,55 +41,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-#ifndef __NR_memfd_secret
-#define __NR_memfd_secret 447
-#endif
+#include "guest_util.h"
 
-#define PAGE		4096UL
 #define NR_CASES	6
 #define CLEAR_WAIT_S	60
-
-static int case_nr, failed;
-
-static void result(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt) {
-		printf("# %s: ", name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		putchar('\n');
-	}
-	printf("%sok %d %s\n", ok ? "" : "not ", ++case_nr, name);
-	failed |= !ok;
-}
-
-/* A "key value" line of FILE (value in the first number after the key). */
-static long read_key(const char *file, const char *key)
-{
-	size_t klen = strlen(key);
-	char line[512];
-	long v = -1;
-	FILE *f = fopen(file, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) &&
-		    (line[klen] == ' ' || line[klen] == ':')) {
-			v = strtol(line + klen + 1 + strspn(line + klen + 1, " :"),
-				   NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
 
 /*
  * Free unmapped pages, in pages, from the "Unmapped" rows of the free page
