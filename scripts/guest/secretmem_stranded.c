@@ -105,11 +105,16 @@ static long settle_partial(void)
  * Touch @pages pages of anonymous memory in a child that the OOM killer
  * prefers. Returns whether it exited 0; notes how it ended in @how.
  */
-static int touch_anon(unsigned long pages, char *how, size_t len)
+static int touch_anon(long pages, char *how, size_t len)
 {
 	int status;
 	pid_t pid;
 
+	if (pages <= 0) {
+		snprintf(how, len, "MemAvailable is below the %d MiB margin",
+			 MARGIN_MIB);
+		return 0;
+	}
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -118,7 +123,7 @@ static int touch_anon(unsigned long pages, char *how, size_t len)
 	}
 	if (!pid) {
 		char *p;
-		unsigned long i;
+		long i;
 
 		if (oom_score_adj(1000))
 			_exit(2);
