@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the series' guest programs share: KTAP results, reading a
- * "key value" line of a /proc file, memfd_secret()'s number and the page
- * size.
+ * "key value" line of a /proc file, writing a /proc or /sys file,
+ * memfd_secret()'s number and a mapping of a new memfd_secret() file, and
+ * the page size.
  */
 #ifndef GUEST_UTIL_H
 #define GUEST_UTIL_H
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #ifndef __NR_memfd_secret
 #define __NR_memfd_secret 447
@@ -60,6 +64,35 @@ static long read_key(const char *file, const char *key)
 	}
 	fclose(f);
 	return v;
+}
+
+/* Write @val to the file @path; 0, or -1 with errno set. */
+static inline int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -1;
+	err = fputs(val, f) < 0;
+	/* sysfs reports the store's error when the buffer is flushed. */
+	if (fclose(f) || err)
+		return -1;
+	return 0;
+}
+
+/* Map a new memfd_secret() file of @len bytes, shared; NULL on failure. */
+static inline char *secret_map(int *fd, size_t len)
+{
+	char *p;
+
+	*fd = syscall(__NR_memfd_secret, 0);
+	if (*fd < 0)
+		return NULL;
+	if (ftruncate(*fd, len))
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 #endif /* GUEST_UTIL_H */

@@ -146,19 +146,6 @@ static int touch_anon(long pages, char *how, size_t len)
 	return WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
-static char *secret_map(int *fd, size_t len)
-{
-	char *p;
-
-	*fd = syscall(__NR_memfd_secret, 0);
-	if (*fd < 0)
-		return NULL;
-	if (ftruncate(*fd, len))
-		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 int main(int argc, char **argv)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
