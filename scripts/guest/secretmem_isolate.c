@@ -110,15 +110,13 @@ static int populate(struct secret *s, size_t len, unsigned long mb_pages)
 	return 0;
 }
 
-/* Close the files, wait for their pages to be freed, say where they were. */
-static void release(struct secret *s, int nr)
+/* Close the file, wait for its pages to be freed, say where they were. */
+static void release(struct secret *s)
 {
 	int i;
 
-	for (i = 0; i < nr; i++) {
-		munmap(s[i].p, s[i].len);
-		close(s[i].fd);
-	}
+	munmap(s->p, s->len);
+	close(s->fd);
 	settle();
 	printf("# memfd_secret pages per GiB of memory:");
 	for (i = 0; i < 64; i++)
@@ -137,7 +135,7 @@ static void offline(size_t len, unsigned long mb_pages)
 	memset(in_gib, 0, sizeof(in_gib));
 	if (populate(&s, len, mb_pages))
 		exit(1);
-	release(&s, 1);
+	release(&s);
 	r0 = vmstat("pageblock_remapped");
 	for (i = 0; i < MAX_MEMBLOCKS; i++) {
 		if (in_memblock[i] != (long)mb_pages)
