@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the series' guest programs share: KTAP results, reading a
- * "key value" line of a /proc file, writing a /proc or /sys file,
+ * "key value" line of a /proc file (and a /proc/vmstat counter), the free
+ * unmapped pages of /proc/pagetypeinfo and the pcplists' pages of
+ * /proc/zoneinfo, writing a /proc or /sys file, draining the LRU batches,
  * memfd_secret()'s number and a mapping of a new memfd_secret() file, and
  * the page size.
  */
@@ -66,6 +68,71 @@ static long read_key(const char *file, const char *key)
 	return v;
 }
 
+/* A counter of /proc/vmstat, or -1. */
+static inline long vmstat(const char *key)
+{
+	return read_key("/proc/vmstat", key);
+}
+
+/*
+ * Free unmapped pages, in pages, from the "Unmapped" rows of the free page
+ * counts in /proc/pagetypeinfo ("Node 0, zone DMA32, type Unmovable-Unmapped
+ * n0 n1 ... n10": the number of free blocks of each order).
+ */
+static inline long free_unmapped_pages(void)
+{
+	char line[1024];
+	long total = -1;
+	FILE *f = fopen("/proc/pagetypeinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "type ");
+		int order = 0;
+
+		if (!strncmp(line, "Number of blocks", 16))
+			break;
+		if (!p || !strstr(p, "Unmapped"))
+			continue;
+		if (total < 0)
+			total = 0;
+		p += 4;				/* past "type" */
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");		/* past the type name */
+		for (;;) {
+			char *end;
+			long n = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += n << order++;
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* Pages on the pcplists of every CPU, from the "count:" lines of zoneinfo. */
+static inline long pcp_pages(void)
+{
+	char line[512];
+	long total = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, "count:", 6))
+			total += strtol(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return total;
+}
+
 /* Write @val to the file @path; 0, or -1 with errno set. */
 static inline int write_file(const char *path, const char *val)
 {
@@ -79,6 +146,32 @@ static inline int write_file(const char *path, const char *val)
 	if (fclose(f) || err)
 		return -1;
 	return 0;
+}
+
+/*
+ * Wait until nr_free_pages has stayed within a pageblock (512 pages) for a
+ * second, a minute at most: freed pages are back.
+ */
+static inline void settle_free_pages(void)
+{
+	long last = vmstat("nr_free_pages"), now;
+	int i, still = 0;
+
+	for (i = 0; i < 600 && still < 10; i++) {
+		usleep(100000);
+		now = vmstat("nr_free_pages");
+		still = labs(now - last) < 512 ? still + 1 : 0;
+		last = now;
+	}
+}
+
+/*
+ * Drain the per-CPU LRU batches, which may still hold the last folios of a
+ * file just closed (and drop clean page cache); 0, or -1 with errno set.
+ */
+static inline int drop_lru_batches(void)
+{
+	return write_file("/proc/sys/vm/drop_caches", "1\n");
 }
 
 /* Map a new memfd_secret() file of @len bytes, shared; NULL on failure. */

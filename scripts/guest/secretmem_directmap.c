@@ -46,65 +46,6 @@
 #define NR_CASES	6
 #define CLEAR_WAIT_S	60
 
-/*
- * Free unmapped pages, in pages, from the "Unmapped" rows of the free page
- * counts in /proc/pagetypeinfo ("Node 0, zone DMA32, type Unmovable-Unmapped
- * n0 n1 ... n10": the number of free blocks of each order).
- */
-static long free_unmapped_pages(void)
-{
-	char line[1024];
-	long total = -1;
-	FILE *f = fopen("/proc/pagetypeinfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "type ");
-		int order = 0;
-
-		if (!strncmp(line, "Number of blocks", 16))
-			break;
-		if (!p || !strstr(p, "Unmapped"))
-			continue;
-		if (total < 0)
-			total = 0;
-		p += 4;				/* past "type" */
-		p += strspn(p, " \t");
-		p += strcspn(p, " \t");		/* past the type name */
-		for (;;) {
-			char *end;
-			long n = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			total += n << order++;
-			p = end;
-		}
-	}
-	fclose(f);
-	return total;
-}
-
-/* Pages on the pcplists of every CPU, from the "count:" lines of zoneinfo. */
-static long pcp_pages(void)
-{
-	char line[512];
-	long total = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + strspn(line, " ");
-
-		if (!strncmp(p, "count:", 6))
-			total += strtol(p + 6, NULL, 10);
-	}
-	fclose(f);
-	return total;
-}
-
 #define MELTDOWN_FILE "/sys/devices/system/cpu/vulnerabilities/meltdown"
 
 /* 1 if the kernel says the CPU is affected by Meltdown, 0 if not, -1: unknown. */
@@ -121,18 +62,6 @@ static int cpu_has_meltdown(void)
 	if (!line[0])
 		return -1;
 	return strncmp(line, "Not affected", 12) != 0;
-}
-
-/* Drain the per-CPU LRU batches (and drop clean page cache). */
-static int drop_lru_batches(void)
-{
-	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
-	int err;
-
-	if (!f)
-		return -1;
-	err = fputs("1\n", f) < 0;
-	return fclose(f) || err ? -1 : 0;
 }
 
 /* Indexes into the arrays read_vmstat() fills. */

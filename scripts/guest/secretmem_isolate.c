@@ -36,27 +36,8 @@
 #define GIB_PAGES	(1UL << 18)
 #define PAGEBLOCK_PAGES	512
 
-static long vmstat(const char *key)
-{
-	return read_key("/proc/vmstat", key);
-}
-
 /* Pages of the file in each memory block, and in each GiB. */
 static long in_memblock[MAX_MEMBLOCKS], in_gib[64];
-
-/* Wait until nr_free_pages has stayed within a block for a second. */
-static void settle(void)
-{
-	long last = vmstat("nr_free_pages"), now;
-	int i, still = 0;
-
-	for (i = 0; i < 600 && still < 10; i++) {
-		usleep(100000);
-		now = vmstat("nr_free_pages");
-		still = labs(now - last) < PAGEBLOCK_PAGES ? still + 1 : 0;
-		last = now;
-	}
-}
 
 struct secret {
 	char *p;
@@ -117,7 +98,7 @@ static void release(struct secret *s)
 
 	munmap(s->p, s->len);
 	close(s->fd);
-	settle();
+	settle_free_pages();
 	printf("# memfd_secret pages per GiB of memory:");
 	for (i = 0; i < 64; i++)
 		if (in_gib[i])

@@ -49,11 +49,6 @@
 #define MARGIN_MIB	96
 #define WAIT_S		60
 
-static long vmstat(const char *key)
-{
-	return read_key("/proc/vmstat", key);
-}
-
 static long mem_available_pages(void)
 {
 	return read_key("/proc/meminfo", "MemAvailable") / 4;
