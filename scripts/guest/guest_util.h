@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the series' guest programs share: KTAP results, reading a
- * "key value" line of a /proc file (and a /proc/vmstat counter), the free
+ * "key value" line of a /proc file (and a /proc/vmstat counter) or the first
+ * line of a file, the free-list rows of /proc/buddyinfo and the free
  * unmapped pages of /proc/pagetypeinfo and the pcplists' pages of
  * /proc/zoneinfo, writing a /proc or /sys file, draining the LRU batches,
  * memfd_secret()'s number and a mapping of a new memfd_secret() file, and
@@ -75,6 +76,48 @@ static inline long vmstat(const char *key)
 }
 
 /*
+ * The pages of a free-list row of /proc/buddyinfo or /proc/pagetypeinfo:
+ * @p points at the blank before the row's name ("DMA32", "Movable", ...),
+ * which the counts of free blocks of order 0, 1, ... follow. Only orders of
+ * @min_order and above are counted.
+ */
+static inline long order_pages(const char *p, int min_order)
+{
+	long total = 0;
+	int order;
+
+	p += strspn(p, " \t");
+	p += strcspn(p, " \t");		/* past the name */
+	for (order = 0;; order++) {
+		char *end;
+		long n = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (order >= min_order)
+			total += n << order;
+		p = end;
+	}
+	return total;
+}
+
+/*
+ * The first line of the file @path into @buf (@size bytes); 0, or -1 if it
+ * cannot be read or is empty.
+ */
+static inline int read_line(const char *path, char *buf, int size)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, size, f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? 0 : -1;
+}
+
+/*
  * Free unmapped pages, in pages, from the "Unmapped" rows of the free page
  * counts in /proc/pagetypeinfo ("Node 0, zone DMA32, type Unmovable-Unmapped
  * n0 n1 ... n10": the number of free blocks of each order).
@@ -89,7 +132,6 @@ static inline long free_unmapped_pages(void)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, "type ");
-		int order = 0;
 
 		if (!strncmp(line, "Number of blocks", 16))
 			break;
@@ -97,18 +139,7 @@ static inline long free_unmapped_pages(void)
 			continue;
 		if (total < 0)
 			total = 0;
-		p += 4;				/* past "type" */
-		p += strspn(p, " \t");
-		p += strcspn(p, " \t");		/* past the type name */
-		for (;;) {
-			char *end;
-			long n = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			total += n << order++;
-			p = end;
-		}
+		total += order_pages(p + 4, 0);	/* past "type" */
 	}
 	fclose(f);
 	return total;

@@ -51,15 +51,9 @@
 /* 1 if the kernel says the CPU is affected by Meltdown, 0 if not, -1: unknown. */
 static int cpu_has_meltdown(void)
 {
-	char line[256] = "";
-	FILE *f = fopen(MELTDOWN_FILE, "r");
+	char line[256];
 
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	fclose(f);
-	if (!line[0])
+	if (read_line(MELTDOWN_FILE, line, sizeof(line)))
 		return -1;
 	return strncmp(line, "Not affected", 12) != 0;
 }

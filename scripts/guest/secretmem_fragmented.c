@@ -62,26 +62,12 @@ static long whole_free_block_pages(void)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, "zone");
-		int order = 0;
 
 		if (!p)
 			continue;
 		if (total < 0)
 			total = 0;
-		p += 4;
-		p += strspn(p, " ");
-		p += strcspn(p, " ");		/* past the zone's name */
-		for (;;) {
-			char *end;
-			long n = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (order >= BLOCK_ORDER)
-				total += n << order;
-			order++;
-			p = end;
-		}
+		total += order_pages(p + 4, BLOCK_ORDER);	/* past "zone" */
 	}
 	fclose(f);
 	return total;

@@ -67,15 +67,10 @@ static uint64_t pfn_of(const void *addr)
 
 static long nr_huge(void)
 {
-	char buf[32] = "";
-	FILE *f = fopen(NR_HUGE, "r");
+	char buf[32];
 
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -1;
+	return read_line(NR_HUGE, buf, sizeof(buf)) ? -1 :
+						       strtol(buf, NULL, 10);
 }
 
 /*

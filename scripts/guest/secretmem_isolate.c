@@ -151,18 +151,16 @@ int main(int argc, char **argv)
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 1024;
 	unsigned long mb_pages;
 	char *end;
-	FILE *f;
 	char buf[32];
 
 	printf("KTAP version 1\n1..%d\n", NR_CASES);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setrlimit(RLIMIT_MEMLOCK, &rl);
-	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
+	if (read_line("/sys/devices/system/memory/block_size_bytes", buf,
+		      sizeof(buf))) {
 		printf("Bail out! no /sys/devices/system/memory/block_size_bytes (CONFIG_MEMORY_HOTPLUG)\n");
 		return 1;
 	}
-	fclose(f);
 	mb_pages = strtoul(buf, &end, 16) / PAGE;
 	if (!mb_pages || mb_pages % PAGEBLOCK_PAGES) {
 		printf("Bail out! memory block size %s", buf);
