@@ -17,17 +17,27 @@
  *	secretmem: the same with memfd_secret(), with the nr_tlb_* counters of
  *		   /proc/vmstat and DirectMap4k/2M of /proc/meminfo before and
  *		   after. When memfd_secret() fails, one "unavailable" line.
+ *		   With the series, freed unmapped pages are cleared by the
+ *		   kernel thread kunmapped_clear: each repetition then waits
+ *		   until it has cleared them (unmapped_cleared in
+ *		   /proc/vmstat), so that its work does not spill into the next
+ *		   measurement, and reports the CPU time the thread took from
+ *		   the open to the end of that wait (clear_ns; "na" without the
+ *		   thread). With one guest CPU this is the thread's own
+ *		   instructions; with more, QEMU runs the CPUs in turn, and it
+ *		   also counts what the others ran meanwhile.
  * Times come from CLOCK_MONOTONIC; under QEMU -icount they count guest
  * instructions, not host time. Output lines:
  *	BENCH fault rep=R pages=P ns=T
  *	BENCH memfd|secretmem rep=R mib=M pages=P populate_ns=T teardown_ns=T
  *		tlb_remote=N tlb_remote_received=N tlb_local_all=N
- *		tlb_local_one=N dm4k_kb=N dm2m_kb=N
+ *		tlb_local_one=N dm4k_kb=N dm2m_kb=N clear_ns=T
  *	    (counter deltas over the population; "na" when absent)
  *	BENCH error <workload>: <what failed>
  *	BENCH done errors=N
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -72,6 +82,80 @@ static void error(const char *workload, const char *what)
 {
 	printf("BENCH error %s: %s: %s\n", workload, what, strerror(errno));
 	errors++;
+}
+
+/* The pid of the kernel thread called @comm, or 0 if there is none. */
+static pid_t find_kthread(const char *comm)
+{
+	char path[300], name[64];
+	struct dirent *d;
+	pid_t pid = 0;
+	DIR *dir = opendir("/proc");
+	FILE *fp;
+
+	if (!dir)
+		return 0;
+	while (!pid && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		fp = fopen(path, "r");
+		if (!fp)
+			continue;
+		if (fgets(name, sizeof(name), fp)) {
+			name[strcspn(name, "\n")] = 0;
+			if (!strcmp(name, comm))
+				pid = atoi(d->d_name);
+		}
+		fclose(fp);
+	}
+	closedir(dir);
+	return pid;
+}
+
+/* The CPU time process @pid has used, in ns; -1 if it cannot be read. */
+static long long cpu_time_ns(pid_t pid)
+{
+	struct timespec ts;
+	clockid_t clock;
+
+	if (clock_getcpuclockid(pid, &clock) || clock_gettime(clock, &ts))
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A counter of /proc/vmstat, or -1 if it is absent. */
+static long long vmstat(const char *counter)
+{
+	char line[256], name[128];
+	long long v, found = -1;
+	FILE *fp = fopen("/proc/vmstat", "r");
+
+	if (!fp)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%127s %lld", name, &v) == 2 &&
+		    !strcmp(name, counter))
+			found = v;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * Wait until unmapped_cleared has reached @target, polling every ms for at
+ * most 60 s of guest time. Returns 0, or -1 on timeout.
+ */
+static int wait_cleared(long long target)
+{
+	struct timespec ms = { 0, 1000000 };
+	uint64_t end = now_ns() + 60000000000ULL;
+
+	while (vmstat("unmapped_cleared") < target) {
+		if (now_ns() > end)
+			return -1;
+		nanosleep(&ms, NULL);
+	}
+	return 0;
 }
 
 /* A comma-separated list of sizes in MiB, each at least 1. */
@@ -242,6 +326,8 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 {
 	size_t len = mib << 20, off;
 	long long before[NR_COUNTERS], after[NR_COUNTERS];
+	pid_t clear_pid = secret ? find_kthread("kunmapped_clear") : 0;
+	long long cleared = -1, clear_ns = -1;
 	uint64_t t0 = now_ns(), t, tp;
 	unsigned long rep;
 	unsigned int i;
@@ -250,6 +336,14 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 		volatile char *p;
 		int fd;
 
+		if (clear_pid) {
+			cleared = vmstat("unmapped_cleared");
+			clear_ns = cpu_time_ns(clear_pid);
+			if (cleared < 0 || clear_ns < 0) {
+				error(workload, "kunmapped_clear: unmapped_cleared or CPU time");
+				return;
+			}
+		}
 		read_counters(before);
 		t = now_ns();
 		fd = open_memfd(secret);
@@ -281,6 +375,14 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 		munmap((void *)p, len);
 		close(fd);
 		t = now_ns() - t;
+		if (clear_pid) {
+			if (wait_cleared(cleared + len / PAGE)) {
+				errno = ETIMEDOUT;
+				error(workload, "waiting for kunmapped_clear");
+				return;
+			}
+			clear_ns = cpu_time_ns(clear_pid) - clear_ns;
+		}
 
 		printf("BENCH %s rep=%lu mib=%lu pages=%lu populate_ns=%llu teardown_ns=%llu",
 		       workload, rep, mib, len / PAGE, (unsigned long long)tp,
@@ -291,7 +393,10 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 			else
 				printf(" %s=%lld", counter_keys[i], after[i] - before[i]);
 		}
-		printf("\n");
+		if (clear_pid)
+			printf(" clear_ns=%lld\n", clear_ns);
+		else
+			printf(" clear_ns=na\n");
 	}
 	printf("BENCH time %s-%luM ns=%llu\n", workload, mib,
 	       (unsigned long long)(now_ns() - t0));
