@@ -32,7 +32,8 @@
  *	BENCH memfd|secretmem rep=R mib=M pages=P populate_ns=T teardown_ns=T
  *		tlb_remote=N tlb_remote_received=N tlb_local_all=N
  *		tlb_local_one=N dm4k_kb=N dm2m_kb=N clear_ns=T
- *	    (counter deltas over the population; "na" when absent)
+ *	    (counter deltas from the open to the end of the teardown, and
+ *	    of the clearing with the series; "na" when absent)
  *	BENCH error <workload>: <what failed>
  *	BENCH done errors=N
  */
@@ -370,7 +371,6 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 		for (off = 0; off < len; off += PAGE)
 			p[off] = 1;
 		tp = now_ns() - t;
-		read_counters(after);
 		t = now_ns();
 		munmap((void *)p, len);
 		close(fd);
@@ -383,6 +383,8 @@ static void run_populate(const char *workload, int secret, unsigned long mib)
 			}
 			clear_ns = cpu_time_ns(clear_pid) - clear_ns;
 		}
+		/* Flushes of the whole cycle: teardown and clearing too. */
+		read_counters(after);
 
 		printf("BENCH %s rep=%lu mib=%lu pages=%lu populate_ns=%llu teardown_ns=%llu",
 		       workload, rep, mib, len / PAGE, (unsigned long long)tp,
