@@ -12,6 +12,22 @@ BUILD=$WORK/build		# O= build folders
 LOGS=$WORK/logs			# guest consoles and parsed results
 BASE_TAG=v7.2.8
 BASE_VERSION=7.2.8
+# The base as a tarball (Debian's .orig tarball of Linux 7.2.8), by name and
+# checksum, the commit that scripts/setup makes of it (fixed dates and
+# identity, so the same on every machine), which is the base-commit of
+# patches/, and its tree (a KERNEL_TREE= tree at the same source has it).
+BASE_TARBALL=linux_7.2.8.orig.tar.xz
+BASE_TARBALL_SHA256=08f058f9de8d487e32a5c9e2855ee7e35bee1a047e77d37ba797d734c0cc07b3
+BASE_TARBALL_COMMIT=f3f123d1f9b3c0dbeaab3a31acc2b9ee20eb3e1d
+BASE_TARBALL_TREE=bc143e7f46d2a052f554b41c26a8e4ea16ef9fe8
+# The version of the series in patches/, and its previous version: the
+# series and patches/ of this repository at V1_COMMIT, which scripts/export
+# applies on the base as the tag V1_TAG of the kernel tree, for the
+# range-diff it writes next to the patches.
+SERIES_VERSION=2
+V1_COMMIT=a6b971d5fbe6ff0e286d5d03a563208394f1c789
+V1_TAG=gfp-unmapped-v1
+RANGE_DIFF=range-diff-v1-v$SERIES_VERSION.txt
 BRANCH=gfp-unmapped
 SERIES=$ROOT/series
 PATCHES=$ROOT/patches
@@ -75,19 +91,24 @@ tree_base() {
 	fi
 }
 
-# Apply the series with git am on top of the current HEAD of the given tree,
-# one patch at a time so that a failure names its patch. On failure the tree
-# is left clean (git am --abort) and this returns 1.
+# am_series TREE [DIR]: apply the series (of DIR/series and DIR/patches/,
+# default this repository's) with git am on top of the current HEAD of
+# TREE, one patch at a time so that a failure names its patch. The commits
+# are the same on every machine for the same base: committed by the
+# series' identity, at the author's date. On failure the tree is left
+# clean (git am --abort) and this returns 1.
 am_series() {
-	local tree=$1 p out
+	local tree=$1 dir=${2:-$ROOT} p out
 	while read -r p; do
-		[ -f "$PATCHES/$p" ] || { printf '%s: error: series names %s, which is not in patches/\n' "$prog" "$p" >&2; return 1; }
-		if ! out=$(git -C "$tree" am --quiet --keep-cr "$PATCHES/$p" 2>&1); then
+		[ -f "$dir/patches/$p" ] || { printf '%s: error: series names %s, which is not in patches/\n' "$prog" "$p" >&2; return 1; }
+		if ! out=$(GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL" \
+			git -C "$tree" am --quiet --keep-cr --committer-date-is-author-date \
+			"$dir/patches/$p" 2>&1); then
 			git -C "$tree" am --abort >/dev/null 2>&1 || true
 			printf '%s: error: patch %s does not apply:\n%s\n' "$prog" "$p" "$out" >&2
 			return 1
 		fi
-	done < <(series_patches)
+	done < <(SERIES=$dir/series series_patches)
 }
 
 # scratch_tree DIR: a worktree of the kernel tree at the base, clean, with
@@ -104,4 +125,34 @@ scratch_tree() {
 	git -C "$dir" checkout -q -f --detach "$base"
 	git -C "$dir" clean -q -fdx
 	rm -rf "$dir/.pc"
+}
+
+# v1_tag: make sure that the kernel tree has V1_TAG, the previous version
+# of the series applied on the base, made from this repository's history
+# (a clone with its history has it; a shallow one does not).
+v1_tag() {
+	local tmp tree=$WORK/v1-tree base
+	base=$(tree_base)
+	# Made on this base (a tree of another origin may have the tag on
+	# another commit of the same source): keep it.
+	if git -C "$KTREE" rev-parse -q --verify "refs/tags/$V1_TAG^{commit}" >/dev/null &&
+		git -C "$KTREE" merge-base --is-ancestor "$base" "$V1_TAG"; then
+		return 0
+	fi
+	git -C "$ROOT" cat-file -e "$V1_COMMIT^{commit}" 2>/dev/null ||
+		die "this clone does not have $V1_COMMIT, which holds v1 of the series (a shallow clone? git fetch --unshallow)"
+	tmp=$(mktemp -d)
+	if ! git -C "$ROOT" archive "$V1_COMMIT" series patches | tar -x -C "$tmp"; then
+		rm -rf "$tmp"
+		die "cannot read series and patches/ of $V1_COMMIT"
+	fi
+	scratch_tree "$tree"
+	if ! am_series "$tree" "$tmp"; then
+		rm -rf "$tmp"
+		die "v1 of the series ($V1_COMMIT) does not apply on $base"
+	fi
+	rm -rf "$tmp"
+	git -C "$KTREE" tag -f "$V1_TAG" "$(git -C "$tree" rev-parse HEAD)" >/dev/null ||
+		die "cannot tag $V1_TAG"
+	info "tagged v1 of the series ($V1_COMMIT) as $V1_TAG in $KTREE"
 }
