@@ -16,13 +16,46 @@ KUNIT_PY=tools/testing/kunit/kunit.py
 # Totals over every run of this invocation.
 T_PASS=0 T_FAIL=0 T_SKIP=0 T_RUNS_BAD=0
 
+# The .kunitconfig files that the series puts next to its KUnit suites
+# (the mm-local region's in arch/x86/mm; the mermap's, the freetypes' and
+# __GFP_UNMAPPED's in mm/tests): the kernels of scripts/test build those,
+# with the repo's kunit-configs on top for the rest.
+SERIES_KUNITCONFIGS=(arch/x86/mm/.kunitconfig mm/tests/.kunitconfig)
+
+# The KUnit suites of the series, which every full run must have run.
+# shellcheck disable=SC2034 # used by the scripts that source this
+SERIES_SUITES=(mm_local_region mermap freetype page_alloc_unmapped)
+
+# series_kunitconfigs: their paths in $KTREE, one per line; dies if one is
+# missing (the tree is not the series).
+series_kunitconfigs() {
+	local k
+	for k in "${SERIES_KUNITCONFIGS[@]}"; do
+		[ -f "$KTREE/$k" ] || die "$KTREE has no $k: is the series applied? (scripts/setup)"
+		echo "$KTREE/$k"
+	done
+}
+
+# kunit_configs default|debug: the kunitconfig files of the kernel of
+# scripts/test (or of scripts/test --debug), one per line.
+kunit_configs() {
+	series_kunitconfigs
+	echo "$ROOT/kunit-configs/default.kunitconfig"
+	if [ "$1" = debug ]; then
+		echo "$ROOT/kunit-configs/debug.kunitconfig"
+	fi
+}
+
 # build_kunit NAME KUNITCONFIG... : build the x86_64 KUnit kernel NAME in
 # $BUILD/NAME with kunit.py (which also checks that every option of the
 # kunitconfigs made it into .config). Prints the bzImage path.
 build_kunit() {
 	local name=$1 dir=$BUILD/$1 log=$LOGS/build-$1.log args=() k
 	shift
-	for k in "$@"; do args+=(--kunitconfig="$k"); done
+	for k in "$@"; do
+		[ -f "$k" ] || die "no kunitconfig at $k"
+		args+=(--kunitconfig="$k")
+	done
 	# ccache (outside the project, in ~/.ccache) makes rebuilds after a
 	# rebase of the series cheap.
 	command -v ccache >/dev/null && args+=(--make_options="CC=ccache gcc")
@@ -78,45 +111,32 @@ fail_details() {
 		     /^ *not ok / || n-- > 0' | head -n 40 | sed 's/^/    | /'
 }
 
-# parse_run LABEL LOG: parse a guest console log with kunit.py, print one
-# line per top-level suite, add to the totals. A run that crashed, ran no
-# test, or printed a kernel warning counts as failed.
+# parse_run LABEL LOG [SUITE...]: parse a guest console log with kunit.py,
+# which writes its results as JSON to $LOGS/LABEL.json; print one line per
+# top-level test (scripts/ktap-results) and add to the totals. A run that
+# crashed, ran no test, did not run one of the SUITEs, or printed a kernel
+# warning counts as failed. With RESULTS_LIST set, "LABEL=JSON" is added to
+# that file, for the table of scripts/test.
 parse_run() {
-	local label=$1 log=$2 out=$LOGS/$1.parsed summary p f c s e bad top seen
-	(cd "$KTREE" && python3 "$KUNIT_PY" parse "$log") >"$out" 2>&1 || true
-	# One line per top-level test: suites by their footers, leaves by result.
-	sed -e 's/^\[[0-9:]*\] //' "$out" | awk -v label="$label" '
-		/^=+ \[[A-Z ]+\] .* =+$/ {
-			depth--
-			if (depth == 0) {
-				sub(/^=+ \[/, ""); sub(/ =+$/, "")
-				st = $0; sub(/\].*/, "", st); name = $0; sub(/^[^]]*\] /, "", name)
-				printf "  %-8s %s: %s\n", st, label, name
-			}
-			next
-		}
-		/^=+ .* =+$/ { depth++; next }
-		/^\[(PASSED|FAILED|SKIPPED|CRASHED|NO TESTS RUN)\] / && depth == 0 {
-			st = $0; sub(/^\[/, "", st); sub(/\].*/, "", st)
-			name = $0; sub(/^\[[^]]*\] /, "", name)
-			printf "  %-8s %s: %s\n", st, label, name
-		}'
+	local label=$1 log=$2 out=$LOGS/$1.parsed json=$LOGS/$1.json
+	local res p f s e seen top bad
+	shift 2
+	rm -f "$json"
+	(cd "$KTREE" && python3 "$KUNIT_PY" parse --json="$json" "$log") >"$out" 2>&1 || true
+	if [ ! -s "$json" ]; then
+		echo "  $label: kunit.py parse wrote no results (see $out)"
+		T_FAIL=$((T_FAIL + 1)) T_RUNS_BAD=$((T_RUNS_BAD + 1))
+		return
+	fi
+	res=$(python3 "$ROOT/scripts/ktap-results" summary "$label" "$json" "$@") ||
+		die "scripts/ktap-results cannot read $json"
+	echo "$res" | sed '$d'
+	read -r _ p f s e seen <<<"$(echo "$res" | tail -n 1)"
+	[ -n "${RESULTS_LIST:-}" ] && echo "$label=$json" >>"$RESULTS_LIST"
 	# kunit.py parse can lose tests when kernel messages interleave with
 	# the KTAP lines on the console: the top-level results it reports must
 	# be as many as the console has (timestamps stripped).
 	top=$(sed -e 's/^\[[ 0-9.]*\] //' "$log" | grep -cE '^(ok|not ok) [0-9]+ ' || true)
-	seen=$(sed -e 's/^\[[0-9:]*\] //' "$out" | awk '
-		/^=+ \[[A-Z ]+\] .* =+$/ { if (--depth == 0) n++; next }
-		/^=+ .* =+$/ { depth++; next }
-		/^\[(PASSED|FAILED|SKIPPED|CRASHED|NO TESTS RUN)\] / && depth == 0 { n++ }
-		END { print n + 0 }')
-	summary=$(grep -o 'Testing complete\. .*' "$out" | tail -n 1)
-	p=$(echo "$summary" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*' || true)
-	f=$(echo "$summary" | grep -o 'failed: [0-9]*' | grep -o '[0-9]*' || true)
-	c=$(echo "$summary" | grep -o 'crashed: [0-9]*' | grep -o '[0-9]*' || true)
-	s=$(echo "$summary" | grep -o 'skipped: [0-9]*' | grep -o '[0-9]*' || true)
-	e=$(echo "$summary" | grep -o 'errors: [0-9]*' | grep -o '[0-9]*' || true)
-	p=${p:-0} f=$(( ${f:-0} + ${c:-0} )) s=${s:-0} e=${e:-0}
 	bad=$(grep -cE "$KERNEL_BAD" "$log" || true)
 	echo "  $label: ${p} passed, ${f} failed, ${s} skipped (log: $log)"
 	# Say why here too: a CI run may keep only what was printed.

@@ -3,13 +3,15 @@
  * A tiny init for the guest selftests of the __GFP_UNMAPPED series.
  *
  * Runs the programs listed in /tests/list, one per line:
- *	ktap|plain|strict <name> <path> [args...]
+ *	ktap|ktap-strict|plain|strict <name> [VAR=value...] <path> [args...]
  * and reports them as one KTAP document on the console. A "ktap" program's
  * own KTAP output is nested as a subtest (indented); the output of the
  * others becomes diagnostic lines. The exit status gives the result (0 pass,
- * 4 skip, anything else fail), except for a "strict" program, which has no
- * way to skip: any status but 0 fails. A program still running after its
- * timeout is killed and fails. Then the guest reboots, which ends QEMU under -no-reboot.
+ * 4 skip, anything else fail), except for a "strict" or "ktap-strict"
+ * program, which has no way to skip: any status but 0 fails. VAR=value
+ * words before the path go into the program's environment. A program still
+ * running after its timeout is killed and fails. Then the guest reboots,
+ * which ends QEMU under -no-reboot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,7 @@ struct test {
 	int strict;
 	int bad;
 	char *name;
+	char *env[MAX_ARGS + 1];
 	char *argv[MAX_ARGS + 1];
 };
 
@@ -62,19 +65,24 @@ static void load_list(void)
 	while (ntests < MAX_TESTS && fgets(buf, sizeof(buf), f)) {
 		struct test *t = &tests[ntests];
 		char *mode, *tok;
-		int n = 0;
+		int n = 0, e = 0;
 
 		line = strdup(buf);
 		mode = strtok_r(line, " \t\n", &save);
 		if (!mode || mode[0] == '#')
 			continue;
-		t->ktap = !strcmp(mode, "ktap");
-		t->strict = !strcmp(mode, "strict");
+		t->ktap = !strcmp(mode, "ktap") || !strcmp(mode, "ktap-strict");
+		t->strict = !strcmp(mode, "strict") ||
+			    !strcmp(mode, "ktap-strict");
 		/* An unknown mode is reported as a failed test. */
 		t->bad = !t->ktap && !t->strict && strcmp(mode, "plain");
 		t->name = strtok_r(NULL, " \t\n", &save);
-		while (n < MAX_ARGS && (tok = strtok_r(NULL, " \t\n", &save)))
-			t->argv[n++] = tok;
+		while (n < MAX_ARGS && (tok = strtok_r(NULL, " \t\n", &save))) {
+			if (!n && e < MAX_ARGS && tok[0] != '/' && strchr(tok, '='))
+				t->env[e++] = tok;
+			else
+				t->argv[n++] = tok;
+		}
 		if (!t->name || !n)
 			continue;
 		ntests++;
@@ -92,7 +100,7 @@ static void on_alarm(int sig)
 
 static int run(struct test *t, int num)
 {
-	int pfd[2], status = 0;
+	int pfd[2], status = 0, i;
 	char line[4096];
 	pid_t pid;
 	FILE *out;
@@ -111,6 +119,8 @@ static int run(struct test *t, int num)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
+		for (i = 0; t->env[i]; i++)
+			putenv(t->env[i]);
 		execv(t->argv[0], t->argv);
 		printf("exec %s: %s\n", t->argv[0], strerror(errno));
 		_exit(127);
