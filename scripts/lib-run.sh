@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Building, booting and parsing for scripts/test and scripts/selftests.
+# Building, booting and parsing for the scripts that build or boot kernels.
 # Sourced after lib.sh.
 
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -70,18 +70,25 @@ build_kunit() {
 	echo "$dir/arch/x86/boot/bzImage"
 }
 
+# qemu_cmd KERNEL APPEND [INITRD]: set the array QEMU_CMD to the command
+# that starts a guest as every script here does: TCG, QEMU_CPU, QEMU_SMP,
+# QEMU_MEM, the serial console on stdout, no reboot, QEMU_EXTRA last.
+qemu_cmd() {
+	local kernel=$1 append=$2 initrd=${3:-}
+	QEMU_CMD=("$QEMU" -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
+		-m "$QEMU_MEM" -nodefaults -nographic -serial stdio -no-reboot
+		-kernel "$kernel" -append "console=ttyS0 panic=-1 $append")
+	[ -z "$initrd" ] || QEMU_CMD+=(-initrd "$initrd")
+	[ ! -f /usr/share/qemu/qboot.rom ] || QEMU_CMD+=(-bios qboot.rom)
+	QEMU_CMD+=("${QEMU_EXTRA[@]}")
+}
+
 # qemu_boot LOG KERNEL APPEND [INITRD]: boot under TCG until the guest
 # reboots (which ends QEMU under -no-reboot) or BOOT_TIMEOUT passes.
 qemu_boot() {
-	local log=$1 kernel=$2 append=$3 initrd=${4:-} extra=() rc=0
-	[ -n "$initrd" ] && extra+=(-initrd "$initrd")
-	[ -f /usr/share/qemu/qboot.rom ] && extra+=(-bios qboot.rom)
-	extra+=("${QEMU_EXTRA[@]}")
-	timeout -k 10 "$BOOT_TIMEOUT" "$QEMU" -accel tcg -cpu "$QEMU_CPU" \
-		-smp "$QEMU_SMP" -m "$QEMU_MEM" -nodefaults -nographic \
-		-serial stdio -no-reboot -kernel "$kernel" \
-		-append "console=ttyS0 panic=-1 $append" "${extra[@]}" \
-		</dev/null >"$log" 2>&1 || rc=$?
+	local log=$1 rc=0
+	qemu_cmd "$2" "$3" "${4:-}"
+	timeout -k 10 "$BOOT_TIMEOUT" "${QEMU_CMD[@]}" </dev/null >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "scripts: guest killed after ${BOOT_TIMEOUT}s" >>"$log"
 		return 124
@@ -95,6 +102,33 @@ run_logged() {
 	local log=$1
 	shift
 	"$@" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "failed: $* (log: $log)"; }
+}
+
+# initramfs_spec [DIR...]: the start of every guest's gen_init_cpio spec:
+# /dev with the console, /proc, /sys, /tmp, and /DIR for each DIR.
+initramfs_spec() {
+	local d
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in proc sys tmp "$@"; do
+		echo "dir /$d 0755 0 0"
+	done
+}
+
+# make_initramfs LOG SPEC CPIO: write the archive CPIO from the gen_init_cpio
+# SPEC. The tool is built once, in $BUILD/tools, from usr/gen_init_cpio.c of
+# $KTREE (or of the tree GEN_INIT_CPIO_TREE names), which the series does
+# not touch.
+make_initramfs() {
+	local log=$1 spec=$2 cpio=$3 tool=$BUILD/tools/gen_init_cpio
+	local src=${GEN_INIT_CPIO_TREE:-$KTREE}/usr/gen_init_cpio.c
+	if [ ! -x "$tool" ] || { [ -f "$src" ] && [ "$src" -nt "$tool" ]; }; then
+		[ -f "$src" ] || die "no $src: cannot build gen_init_cpio"
+		mkdir -p "$BUILD/tools"
+		run_logged "$log" gcc -O2 -o "$tool" "$src"
+	fi
+	[ -f "$spec" ] || die "no initramfs spec $spec"
+	run_logged "$log" sh -c '"$1" "$2" >"$3"' gen_init_cpio "$tool" "$spec" "$cpio"
 }
 
 # Kernel messages that mean something went wrong whatever the tests said
