@@ -26,14 +26,37 @@ SERIES_KUNITCONFIGS=(arch/x86/mm/.kunitconfig mm/tests/.kunitconfig)
 # shellcheck disable=SC2034 # used by the scripts that source this
 SERIES_SUITES=(mm_local_region mermap freetype page_alloc_unmapped)
 
-# series_kunitconfigs: their paths in $KTREE, one per line; dies if one is
-# missing (the tree is not the series).
+# series_kunitconfigs: their paths in BUILD_TREE (default: $KTREE), one
+# per line; dies if one is missing (the tree is not the series).
 series_kunitconfigs() {
-	local k
+	local k tree=${BUILD_TREE:-$KTREE}
 	for k in "${SERIES_KUNITCONFIGS[@]}"; do
-		[ -f "$KTREE/$k" ] || die "$KTREE has no $k: is the series applied? (scripts/setup)"
-		echo "$KTREE/$k"
+		[ -f "$tree/$k" ] || die "$tree has no $k: is the series applied? (scripts/setup)"
+		echo "$tree/$k"
 	done
+}
+
+# The second series' .kunitconfig files (in $GMEM_TREE) and KUnit suites.
+GMEM_KUNITCONFIGS=(arch/x86/kvm/.kunitconfig)
+# shellcheck disable=SC2034 # used by the scripts that source this
+GMEM_SUITES=(kvm_x86_gmem_no_direct_map)
+
+# build_gmem_kernel: build the 'kvm-gmem' kernel from $GMEM_TREE: the
+# kernel of scripts/test, plus kunit-configs/kvm.kunitconfig (KVM), plus
+# the second series' .kunitconfig files. Prints the bzImage path.
+build_gmem_kernel() {
+	local ks k configs=()
+	[ -e "$GMEM_TREE/.git" ] ||
+		die "no tree of the second series at $GMEM_TREE: run scripts/setup"
+	ks=$(BUILD_TREE=$GMEM_TREE kunit_configs default)
+	mapfile -t configs <<<"$ks"
+	for k in "${GMEM_KUNITCONFIGS[@]}"; do
+		[ -f "$GMEM_TREE/$k" ] ||
+			die "$GMEM_TREE has no $k: is the second series applied? (scripts/setup)"
+		configs+=("$GMEM_TREE/$k")
+	done
+	configs+=("$ROOT/kunit-configs/kvm.kunitconfig")
+	BUILD_TREE=$GMEM_TREE build_kunit kvm-gmem "${configs[@]}"
 }
 
 # kunit_configs default|debug: the kunitconfig files of the kernel of
@@ -48,9 +71,11 @@ kunit_configs() {
 
 # build_kunit NAME KUNITCONFIG... : build the x86_64 KUnit kernel NAME in
 # $BUILD/NAME with kunit.py (which also checks that every option of the
-# kunitconfigs made it into .config). Prints the bzImage path.
+# kunitconfigs made it into .config), from the tree BUILD_TREE (default:
+# $KTREE). Prints the bzImage path.
 build_kunit() {
 	local name=$1 dir=$BUILD/$1 log=$LOGS/build-$1.log args=() k
+	local tree=${BUILD_TREE:-$KTREE}
 	shift
 	for k in "$@"; do
 		[ -f "$k" ] || die "no kunitconfig at $k"
@@ -61,7 +86,7 @@ build_kunit() {
 	command -v ccache >/dev/null && args+=(--make_options="CC=ccache gcc")
 	mkdir -p "$dir" "$LOGS"
 	info "building the '$name' kernel in $dir (log: $log)"
-	if ! (cd "$KTREE" && python3 "$KUNIT_PY" build --arch=x86_64 \
+	if ! (cd "$tree" && python3 "$KUNIT_PY" build --arch=x86_64 \
 		--build_dir="$dir" --jobs="$NPROC" "${args[@]}") >"$log" 2>&1; then
 		tail -n 40 "$log" >&2
 		die "the '$name' kernel does not build (log: $log)"
@@ -193,6 +218,27 @@ parse_run() {
 		T_RUNS_BAD=$((T_RUNS_BAD + 1))
 	fi
 	T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f)) T_SKIP=$((T_SKIP + s))
+}
+
+# run_sub NAME CMD...: run a script that ends with "N skipped" and
+# "N passed, N failed" (scripts/selftests, scripts/kvm-selftests), show its
+# output (kept in $LOGS/NAME.out) and add its totals to these. A script
+# that did not finish, or failed with nothing failed, counts as a bad run.
+run_sub() {
+	local name=$1 out=$LOGS/$1.out rc=0 last p f s
+	shift
+	"$@" | tee "$out" || rc=$?
+	last=$(tail -n 1 "$out")
+	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$last" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	s=$(tail -n 2 "$out" | sed -n 's/^\([0-9]*\) skipped$/\1/p')
+	if [ -z "$p" ] || [ -z "$f" ]; then
+		echo "  $name: did not finish"
+		T_RUNS_BAD=$((T_RUNS_BAD + 1))
+	else
+		T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f)) T_SKIP=$((T_SKIP + ${s:-0}))
+		[ "$rc" = 0 ] || [ "$f" != 0 ] || T_RUNS_BAD=$((T_RUNS_BAD + 1))
+	fi
 }
 
 # The closing lines ("N skipped", then "N passed, N failed" alone on the

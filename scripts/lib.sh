@@ -31,6 +31,16 @@ RANGE_DIFF=range-diff-v1-v$SERIES_VERSION.txt
 BRANCH=gfp-unmapped
 SERIES=$ROOT/series
 PATCHES=$ROOT/patches
+COVER_TXT=$ROOT/cover-letter.txt
+SUBJECT_PREFIX="PATCH v$SERIES_VERSION"
+# The second series: guest_memfd files without a direct map, on top of the
+# first (guest_memfd/series, guest_memfd/patches/, its own cover letter),
+# applied by scripts/setup on GMEM_BRANCH in GMEM_TREE, a worktree of the
+# kernel tree. Its first version: no range-diff.
+GMEM_DIR=$ROOT/guest_memfd
+GMEM_BRANCH=gmem-no-direct-map
+GMEM_TREE=$WORK/linux-gmem
+GMEM_SUBJECT_PREFIX="PATCH"
 # The identity of the series' commits. A person who posts the series upstream
 # re-signs every patch with their own Signed-off-by.
 IDENT_NAME="GFP_UNMAPPED Series Developers"
@@ -65,6 +75,15 @@ if s.count('*** SUBJECT HERE ***') != 1 or s.count('*** BLURB HERE ***') != 1:
 s = s.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', body)
 open(patch, 'w').write(s)
 PY
+}
+
+# use_gmem_series: point SERIES, PATCHES, COVER_TXT and SUBJECT_PREFIX at
+# the second series, for the helpers that read them.
+use_gmem_series() {
+	SERIES=$GMEM_DIR/series
+	PATCHES=$GMEM_DIR/patches
+	COVER_TXT=$GMEM_DIR/cover-letter.txt
+	SUBJECT_PREFIX=$GMEM_SUBJECT_PREFIX
 }
 
 # A digest of everything that decides the result of applying the series.
